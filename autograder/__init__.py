@@ -1,0 +1,1 @@
+"""autograder: the trusted half of the kit: isolation, grading, reports and the hidden tests."""

@@ -1,0 +1,168 @@
+"""The `autograder` command.
+
+Exit codes (every subcommand):
+
+* 0: done (for `grade`: every submission was graded, whatever its score);
+* 1: `grade --fail-under P` and some submission scored below P percent,
+  or `generate-exercises --check` found a stale skeleton;
+* 2: the command line was wrong (a missing folder, an unknown topic);
+* 3: the grader itself failed (a bug in the kit or a test), so a score may be wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder import paths
+from autograder.grading import GraderCrashed, grade
+from autograder.results import GradeReport
+from autograder.stubgen import StubError, generate, make_skeleton
+from hardway.catalogue import TOPICS, topic_by_module
+
+EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_GRADER_ERROR = 0, 1, 2, 3
+
+#: The functions the bundled "partial" example has solved (the rest stay stubs).
+PARTIAL_EXAMPLE = frozenset({"AutoDiff.__mul__", "AutoDiff.__rsub__", "AutoDiff.__pow__"})
+
+console = Console(highlight=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="Grade hardway exercise submissions.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    grade_cmd = commands.add_parser("grade", help="grade submission folders with the public and hidden tests")
+    grade_cmd.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION_DIR")
+    grade_cmd.add_argument("--out", type=Path, default=None,
+                           help="write results.json, junit.xml and summary.md here (one subfolder per submission "
+                                "when grading several)")
+    grade_cmd.add_argument("--seed", type=int, default=None, help="grading seed (default: fresh; recorded in results)")
+    grade_cmd.add_argument("--topic", action="append", default=None, help="grade only this exercise (repeatable)")
+    grade_cmd.add_argument("--public-only", action="store_true", help="skip the hidden tests")
+    grade_cmd.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
+                           help="exit with status 1 if a submission scores below PERCENT")
+
+    demo_cmd = commands.add_parser("demo", help="grade the bundled examples: reference, untouched skeleton, partial")
+    demo_cmd.add_argument("--out", type=Path, default=Path("grading-results"))
+    demo_cmd.add_argument("--seed", type=int, default=None)
+
+    gen_cmd = commands.add_parser("generate-exercises", help="write exercises/ from solutions/ (stubs for answers)")
+    gen_cmd.add_argument("--check", action="store_true", help="only report stale skeletons (exit 1 if any)")
+    return parser
+
+
+def print_report(report: GradeReport, label: str) -> None:
+    table = Table(title=f"{label}: {report.score:g} / {report.max_score:g} points", title_justify="left")
+    table.add_column("task")
+    table.add_column("what")
+    table.add_column("points", justify="right")
+    titles = {task: title for topic in TOPICS for task, title in topic.tasks.items()}
+    for task, (score, top) in report.by_task().items():
+        style = "green" if score == top else ("yellow" if score else "red")
+        table.add_row(task, titles.get(task, ""), f"[{style}]{score:g} / {top:g}[/]")
+    console.print(table)
+    failed = [test for test in report.tests if test.status != "passed"]
+    for test in failed[:3]:
+        console.print(f"  [red]✗[/] {test.name}: {test.message.splitlines()[0] if test.message else ''}")
+    if len(failed) > 3:
+        console.print(f"  ... and {len(failed) - 3} more failing tests (see summary.md)")
+    console.print(f"  seed {report.seed}, {report.execution_time:.2f} s\n")
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    try:
+        topics = [topic_by_module(name) for name in args.topic] if args.topic else None
+    except KeyError as error:
+        console.print(f"[red]autograder: {error.args[0]}[/]")
+        return EXIT_USAGE
+    missing = [str(path) for path in args.submissions if not path.is_dir()]
+    if missing:
+        console.print(f"[red]autograder: not a folder: {', '.join(missing)}. Pass the folder that holds the "
+                      "student's exercise files.[/]")
+        return EXIT_USAGE
+    status = EXIT_OK
+    for submission in args.submissions:
+        try:
+            report = grade(submission, seed=args.seed, topics=topics, include_hidden=not args.public_only)
+        except GraderCrashed as error:
+            console.print(f"[red]autograder: grading {submission} failed: {error}[/]")
+            return EXIT_GRADER_ERROR
+        out = args.out
+        if out is not None:
+            out = out / submission.resolve().name if len(args.submissions) > 1 else out
+            report.write(out)
+        print_report(report, str(submission))
+        if report.grader_errors:
+            status = EXIT_GRADER_ERROR
+        elif args.fail_under is not None and report.score < report.max_score * args.fail_under / 100:
+            status = max(status, EXIT_BELOW_THRESHOLD)
+    return status
+
+
+def make_partial_example(directory: Path) -> Path:
+    """A submission with only a few answers filled in, made from the reference (so it never goes stale)."""
+    for topic in TOPICS:
+        source = (paths.SOLUTIONS_DIR / topic.filename).read_text(encoding="utf-8")
+        (directory / topic.filename).write_text(make_skeleton(source, keep=PARTIAL_EXAMPLE), encoding="utf-8")
+    return directory
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    paths.require_checkout()
+    with tempfile.TemporaryDirectory(prefix="hardway-partial-") as scratch:
+        examples = {"reference": paths.SOLUTIONS_DIR, "skeleton": paths.EXERCISES_DIR,
+                    "partial": make_partial_example(Path(scratch))}
+        summary = Table(title="hardway demo: the bundled example submissions", title_justify="left")
+        for column in ("submission", *[task for topic in TOPICS for task in topic.tasks], "score", "time"):
+            summary.add_column(column, justify="left" if column == "submission" else "right")
+        status = EXIT_OK
+        for name, folder in examples.items():
+            try:
+                report = grade(folder, seed=args.seed)
+            except GraderCrashed as error:
+                console.print(f"[red]autograder: grading the {name} example failed: {error}[/]")
+                return EXIT_GRADER_ERROR
+            report.submission = name
+            report.write(args.out / name)
+            tasks = report.by_task()
+            summary.add_row(name, *[f"{tasks[t][0]:g}/{tasks[t][1]:g}" if t in tasks else "-"
+                                    for topic in TOPICS for t in topic.tasks],
+                            f"{report.score:g} / {report.max_score:g}", f"{report.execution_time:.1f} s")
+            status = EXIT_GRADER_ERROR if report.grader_errors else status
+    console.print(summary)
+    console.print(f"Reports (results.json, junit.xml, summary.md) are in {args.out}/<submission>/.")
+    return status
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    try:
+        stale = generate(paths.SOLUTIONS_DIR, paths.EXERCISES_DIR, check=args.check)
+    except StubError as error:
+        console.print(f"[red]autograder: {error}[/]")
+        return EXIT_USAGE
+    for path in stale:
+        verb = "is stale" if args.check else "written"
+        console.print(f"{path.relative_to(paths.KIT_ROOT)} {verb}")
+    if args.check and stale:
+        console.print("Run `autograder generate-exercises` after editing solutions/ (never edit exercises/ by hand).")
+        return EXIT_BELOW_THRESHOLD
+    if not stale:
+        console.print("exercises/ is up to date with solutions/")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"grade": run_grade, "demo": run_demo, "generate-exercises": run_generate}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,124 @@
+"""Grade one submission folder: run the public and hidden tests through the sandbox.
+
+The pipeline, stage by stage:
+
+1. **collect** the test files of every topic (public from `exercises/tests`,
+   hidden from `autograder/hidden`);
+2. **isolate**: `GradingPlugin` makes every `submission` fixture an
+   `IsolatedSubmission`, so the student's code runs only in the child process;
+3. **run** the tests with real pytest, configured by the kit's own ini file;
+4. **score** each test from its `task` marker and its outcome;
+5. **report** (see `autograder.results`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder import paths
+from autograder.isolation import IsolatedSubmission
+from autograder.results import GradeReport, TestResult
+from hardway.catalogue import TOPICS, Topic, topic_of_task
+from hardway.expect import ExpectationFailed
+from hardway.pytest_plugin import explain_failure, task_marker
+from hardway.submission import SubmissionError
+
+
+class GradingPlugin:
+    """A pytest plugin object that isolates the submission and records every outcome."""
+
+    def __init__(self, report: GradeReport) -> None:
+        self.report = report
+        self.sandboxes: list[IsolatedSubmission] = []
+        self._pending: dict[str, TestResult] = {}
+
+    @pytest.hookimpl
+    def pytest_hardway_make_submission(self, config: pytest.Config, topic: Topic, directory: Path) -> Any:
+        sandbox = IsolatedSubmission(topic, directory)
+        self.sandboxes.append(sandbox)
+        return sandbox
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        if report.when == "call" or (report.failed and report.when != "teardown"):
+            self._record(item, report, call)
+        return report
+
+    def _record(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+        marked = task_marker(item)
+        task, points = marked if marked else ("?", 0.0)
+        error = call.excinfo.value if call.excinfo is not None else None
+        message, grader_error = "", False
+        if report.failed and error is not None:
+            explained = explain_failure(error, task)
+            if explained is None and isinstance(error, AssertionError):
+                explained = f"Task {task}: {error}"
+            if explained is None:
+                grader_error = not isinstance(error, (SubmissionError, ExpectationFailed))
+                explained = (f"Task {task}: the test itself failed with {type(error).__name__}: {error}. "
+                             "This is a problem in the grader, not in your code: please tell your instructor.")
+            message = explained
+        hidden = Path(str(item.path)).resolve().is_relative_to(paths.HIDDEN_TESTS_DIR)
+        output = "".join(sandbox.take_output() for sandbox in self.sandboxes)
+        self._pending[item.nodeid] = TestResult(
+            name=item.name, topic=topic_of_task(task).module if marked else "?", task=task,
+            max_score=points, score=points if report.passed else 0.0,
+            status="passed" if report.passed else "failed", message=message, student_output=output,
+            hidden=hidden, duration_s=report.duration, grader_error=grader_error,
+        )
+
+    def pytest_sessionfinish(self) -> None:
+        self.report.tests.extend(self._pending.values())
+        for sandbox in self.sandboxes:
+            self.report.sandbox_starts[sandbox.topic.module] = sandbox.starts
+
+
+def test_files(topics: list[Topic], include_hidden: bool = True) -> list[Path]:
+    files = []
+    for topic in topics:
+        files.append(paths.public_tests(topic))
+        if include_hidden and paths.hidden_tests(topic).exists():
+            files.append(paths.hidden_tests(topic))
+    return files
+
+
+def pytest_arguments(submission_dir: Path, seed: int, files: list[Path]) -> list[str]:
+    return [*map(str, files), "-c", str(paths.GRADING_INI), "--rootdir", str(paths.KIT_ROOT),
+            "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:terminal",
+            "--submission", str(submission_dir), "--grading-seed", str(seed)]
+
+
+class GraderCrashed(RuntimeError):
+    """pytest could not run the grading tests at all (a problem in the kit, not the submission)."""
+
+
+def grade(submission_dir: Path, *, seed: int | None = None, topics: list[Topic] | None = None,
+          include_hidden: bool = True) -> GradeReport:
+    """Grade `submission_dir` (a student checkout or a folder of exercise modules)."""
+    paths.require_checkout()
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    submission_dir = locate_modules(Path(submission_dir))
+    report = GradeReport(submission=str(submission_dir), seed=seed)
+    plugin = GradingPlugin(report)
+    started = time.perf_counter()
+    exit_code = pytest.main(pytest_arguments(submission_dir, seed, test_files(topics or list(TOPICS), include_hidden)),
+                            plugins=[plugin])
+    report.execution_time = time.perf_counter() - started
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GraderCrashed(f"pytest stopped with {exit_code!r} before grading finished")
+    return report
+
+
+def locate_modules(directory: Path) -> Path:
+    """A student checkout may keep its modules at the top or in `exercises/`."""
+    if not any((directory / topic.filename).exists() for topic in TOPICS):
+        nested = directory / "exercises"
+        if any((nested / topic.filename).exists() for topic in TOPICS):
+            return nested
+    return directory

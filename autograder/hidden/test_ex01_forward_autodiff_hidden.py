@@ -1,0 +1,272 @@
+"""Hidden tests for exercise 1 (never shipped to students).
+
+Inputs are drawn from `rng`, which the grading seed fixes, so every grading
+run asks new questions and any run can be repeated with its seed. Expected
+values come from an independent oracle (torch forward and reverse mode in
+float64, or central differences) and must agree with the reference solution
+before a student's answer is judged; a disagreement is a grader bug, never a
+lost point.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograder.hidden.oracles import (
+    agreed,
+    central_difference,
+    numpy_function,
+    random_expression,
+    torch_gradient,
+    torch_jvp,
+    uses,
+    well_conditioned,
+)
+from hardway import expect
+
+CASES = 20
+RTOL, ATOL = 1e-7, 1e-9
+
+
+def _dual_of(expression: str) -> str:
+    return f"x = AutoDiff(x0, 1.0)\ny = {expression}\ny.value, y.gradient"
+
+
+def _random_dual_case(rng: np.random.Generator, with_functions: bool) -> tuple[str, float, tuple[float, float]]:
+    """An expression in x, a point, and torch's (value, derivative) there; redrawn until well conditioned."""
+    while True:
+        expression = random_expression(rng, ["x"], depth=3, with_functions=with_functions)
+        x0 = float(rng.uniform(-2.0, 2.0))
+        value, slope = torch_jvp(expression, ["x"], [x0], [1.0])
+        if well_conditioned(value, slope):
+            return expression, x0, (float(value), float(slope))
+
+
+# -- 1.1 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("1.1", points=2)
+def test_tuple_duals_follow_the_sum_product_and_square_rules(submission, reference, rng):
+    for _ in range(CASES):
+        (a, da), (b, db) = rng.uniform(-5, 5, size=(2, 2)).tolist()
+        checks = {
+            "add(u, v)": (a + b, da + db),
+            "mul(u, v)": (a * b, da * b + a * db),
+            "square(u)": (a * a, 2 * a * da),
+            "add(mul(u, v), square(v))": (a * b + b * b, da * b + a * db + 2 * b * db),
+        }
+        for call, oracle in checks.items():
+            expected = agreed(oracle, reference.run(call, u=(a, da), v=(b, db)))
+            expect.close(f"{call} with u = {(a, da)}, v = {(b, db)}", submission.run(call, u=(a, da), v=(b, db)),
+                         expected, rtol=RTOL, atol=ATOL)
+
+
+# -- 1.2 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("1.2", points=4)
+def test_random_arithmetic_matches_torch(submission, reference, rng):
+    for _ in range(CASES):
+        expression, x0, oracle = _random_dual_case(rng, with_functions=False)
+        snippet = _dual_of(expression)
+        expected = agreed(oracle, reference.run(snippet, x0=x0))
+        expect.close(f"{snippet} at x0 = {x0!r}", submission.run(snippet, x0=x0), expected, rtol=RTOL, atol=ATOL,
+                     hint="compare with torch.func.jvp on the same expression; check each rule on its own")
+
+
+@pytest.mark.task("1.2", points=2)
+def test_power_rules_on_random_inputs(submission, reference, rng):
+    for _ in range(CASES):
+        base = float(rng.uniform(0.2, 3.0))
+        exponent = float(rng.choice([-2.0, -1.0, 0.5, 2.0, 3.0, float(rng.uniform(-2, 3))]))
+        for expression in (f"x ** {exponent!r}", f"{base!r} ** x", "x ** x", f"(-x) ** {int(exponent) if exponent.is_integer() else 2}"):
+            x0 = float(rng.uniform(0.3, 2.5))
+            oracle = tuple(float(v) for v in torch_jvp(expression, ["x"], [x0], [1.0]))
+            snippet = _dual_of(expression)
+            expected = agreed(oracle, reference.run(snippet, x0=x0))
+            expect.close(f"{snippet} at x0 = {x0!r}", submission.run(snippet, x0=x0), expected, rtol=RTOL, atol=ATOL,
+                         hint="(u^n)' = n u^(n-1) u'; (c^u)' = c^u ln(c) u'; (u^v)' = u^v (v' ln u + v u'/u)")
+
+
+@pytest.mark.task("1.2")
+def test_comparisons_on_random_values(submission, rng):
+    for _ in range(CASES):
+        a, b, ga, gb = rng.uniform(-3, 3, size=4).tolist()
+        b = a if rng.random() < 0.25 else b
+        call = "p, q = AutoDiff(a, ga), AutoDiff(b, gb)\n(p < q, p <= q, p > q, p >= q, p < b, p >= b)"
+        expect.equal(f"{call} with a={a!r}, b={b!r}", submission.run(call, a=a, b=b, ga=ga, gb=gb),
+                     (a < b, a <= b, a > b, a >= b, a < b, a >= b),
+                     hint="compare values only, and return the plain bool that comparing them gives")
+
+
+@pytest.mark.task("1.2")
+def test_repr_names_both_fields(submission, rng):
+    value, slope = (round(float(v), 3) for v in rng.uniform(-50, 50, size=2))
+    call = "repr(AutoDiff(v, g))"
+    text = submission.run(call, v=value, g=slope)
+    if not (isinstance(text, str) and "AutoDiff" in text and repr(value) in text and repr(slope) in text):
+        expect.fail(f"{call} with v={value!r}, g={slope!r}", text, f"a string showing AutoDiff, {value!r} and {slope!r}")
+
+
+# -- 1.3 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("1.3", points=4)
+def test_random_compositions_of_functions_match_torch(submission, reference, rng):
+    for _ in range(CASES):
+        expression, x0, oracle = _random_dual_case(rng, with_functions=True)
+        snippet = _dual_of(expression)
+        expected = agreed(oracle, reference.run(snippet, x0=x0))
+        expect.close(f"{snippet} at x0 = {x0!r}", submission.run(snippet, x0=x0), expected, rtol=RTOL, atol=ATOL,
+                     hint="the chain rule: (f(u))' = f'(u) u' for every function")
+
+
+@pytest.mark.task("1.3", points=2)
+def test_derivatives_match_central_differences(submission, rng):
+    for _ in range(CASES // 2):
+        expression, x0, _ = _random_dual_case(rng, with_functions=True)
+        plain = numpy_function(expression, ["x"])
+        expected = (float(plain(x0)), central_difference(plain, x0))
+        snippet = _dual_of(expression)
+        # Central differences are accurate to about 1e-9 relative here; the bound leaves room for that.
+        expect.close(f"{snippet} at x0 = {x0!r}", submission.run(snippet, x0=x0), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.task("1.3")
+def test_plain_numbers_give_plain_results(submission, rng):
+    for value in rng.uniform(0.1, 4.0, size=5).tolist():
+        call = "sin(v), cos(v), exp(v), log(v), sqrt(v), tanh(v)"
+        got = submission.run(call, v=value)
+        oracle = tuple(f(value) for f in (math.sin, math.cos, math.exp, math.log, math.sqrt, math.tanh))
+        expect.close(f"{call} with v = {value!r}", got, oracle, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.task("1.3", points=2)
+def test_domain_errors_on_random_inputs(submission, rng):
+    for bad in (-rng.uniform(0.1, 10.0, size=3)).tolist():
+        for call, words in [("raised(lambda: log(AutoDiff(v)))", ("positive", "log", "domain")),
+                            ("raised(lambda: log(AutoDiff(0.0 * v)))", ("positive", "log", "domain")),
+                            ("raised(lambda: sqrt(AutoDiff(v)))", ("negative", "sqrt", "domain")),
+                            ("raised(lambda: v ** AutoDiff(1.5))", ("positive", "base", "negative")),
+                            ("raised(lambda: AutoDiff(v) ** AutoDiff(2.0))", ("positive", "base", "negative"))]:
+            expect.rejects(f"{call} with v = {bad!r}", submission.run(call, v=bad), "ValueError", mentions=words)
+
+
+# -- 1.4 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("1.4", points=2)
+def test_derivative_of_random_functions(submission, reference, rng):
+    for _ in range(CASES):
+        expression, x0, (_, slope) = _random_dual_case(rng, with_functions=True)
+        call = f"derivative(lambda x: {expression}, x0)"
+        expected = agreed(slope, reference.run(call, x0=x0))
+        got = submission.run(call, x0=x0)
+        expect.close(f"{call} at x0 = {x0!r}", got, expected, rtol=RTOL, atol=ATOL)
+        expect.is_float(call, got)
+
+
+def _random_multivariate(rng: np.random.Generator, variables: list[str]) -> tuple[str, list[float]]:
+    while True:
+        expression = random_expression(rng, variables, depth=3)
+        point = rng.uniform(-1.5, 1.5, size=len(variables)).tolist()
+        if all(uses(expression, name) for name in variables) and well_conditioned(torch_gradient(expression, variables, point)):
+            return expression, point
+
+
+@pytest.mark.task("1.4", points=2)
+def test_gradient_of_random_functions_matches_reverse_mode(submission, reference, rng):
+    variables = ["x", "y", "z"]
+    for _ in range(CASES // 2):
+        expression, point = _random_multivariate(rng, variables)
+        call = f"gradient(lambda x, y, z: {expression}, point)"
+        expected = agreed(torch_gradient(expression, variables, point), reference.run(call, point=point))
+        expect.close(f"{call} at point = {point}", submission.run(call, point=point), expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.task("1.4")
+def test_gradient_takes_one_forward_pass_per_input(submission):
+    call = ("calls = []\n"
+            "def f(a, b, c, d):\n    calls.append(1)\n    return a * b + c * d\n"
+            "gradient(f, [1.0, 2.0, 3.0, 4.0]), len(calls)")
+    expect.close(call, submission.run(call), ([2.0, 1.0, 4.0, 3.0], 4),
+                 hint="seed one input at a time: a function of four inputs needs exactly four passes")
+
+
+@pytest.mark.task("1.4", points=2)
+def test_jacobian_of_random_vector_functions(submission, reference, rng):
+    variables = ["x", "y", "z"]
+    for _ in range(CASES // 4):
+        rows = [_random_multivariate(rng, variables)[0] for _ in range(2)]
+        point = rng.uniform(-1.0, 1.0, size=3).tolist()
+        oracle = [torch_gradient(row, variables, point) for row in rows]
+        if not well_conditioned(oracle):
+            continue
+        call = f"jacobian(lambda x, y, z: [{rows[0]}, {rows[1]}], point)"
+        expected = agreed(oracle, reference.run(call, point=point))
+        expect.close(f"{call} at point = {point}", submission.run(call, point=point), expected, rtol=RTOL, atol=ATOL,
+                     hint="J[i][j] = d(output i)/d(input j)")
+
+
+@pytest.mark.task("1.4", points=2)
+def test_jvp_of_random_functions_matches_torch_func_jvp(submission, reference, rng):
+    variables = ["x", "y"]
+    for _ in range(CASES // 2):
+        expression, point = _random_multivariate(rng, variables)
+        tangents = rng.normal(size=2).tolist()
+        value, tangent = torch_jvp(expression, variables, point, tangents)
+        call = f"jvp(lambda x, y: {expression}, tuple(primals), tuple(tangents))"
+        expected = agreed((float(value), float(tangent)), reference.run(call, primals=point, tangents=tangents))
+        expect.close(f"{call} with primals = {point}, tangents = {tangents}",
+                     submission.run(call, primals=point, tangents=tangents), expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.task("1.4")
+def test_jvp_of_a_function_with_two_outputs(submission, reference, rng):
+    x, y, dx, dy = rng.uniform(0.5, 2.0, size=4).tolist()
+    call = "jvp(lambda x, y: (x * y, x / y), (px, py), (tx, ty))"
+    oracle = ((x * y, x / y), (dx * y + x * dy, dx / y - x * dy / y**2))
+    inputs = {"px": x, "py": y, "tx": dx, "ty": dy}
+    expected = agreed(oracle, reference.run(call, **inputs))
+    expect.close(f"{call} with {inputs}", submission.run(call, **inputs), expected, rtol=RTOL, atol=ATOL,
+                 hint="a function with several outputs gives a tuple of values and a tuple of tangents")
+
+
+# -- 1.5 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("1.5", points=3)
+def test_vectorised_duals_match_torch_elementwise(submission, reference, rng):
+    for _ in range(CASES // 2):
+        expression = random_expression(rng, ["x"], depth=3)
+        xs = rng.uniform(-2.0, 2.0, size=int(rng.integers(2, 9)))
+        values, slopes = torch_jvp(expression, ["x"], [xs], [np.ones_like(xs)])
+        if not well_conditioned(values, slopes) or np.ndim(values) == 0:
+            continue
+        snippet = "x = AutoDiff(xs, np.ones_like(xs))\n" f"y = {expression}\n" "y.value, y.gradient"
+        expected = agreed((values, slopes), reference.run(snippet, xs=xs))
+        expect.close(f"{snippet} with xs = {xs.tolist()}", submission.run(snippet, xs=xs), expected,
+                     rtol=RTOL, atol=ATOL, hint="every rule applies element by element; use numpy functions")
+
+
+@pytest.mark.task("1.5")
+def test_vectorised_derivative_of_random_functions(submission, reference, rng):
+    expression = random_expression(rng, ["x"], depth=2)
+    xs = rng.uniform(-1.5, 1.5, size=6)
+    _, slopes = torch_jvp(expression, ["x"], [xs], [np.ones_like(xs)])
+    call = f"vectorised_derivative(lambda x: {expression}, xs)"
+    expected = agreed(np.broadcast_to(slopes, xs.shape), reference.run(call, xs=xs))
+    expect.close(f"{call} with xs = {xs.tolist()}", submission.run(call, xs=xs), np.asarray(expected), rtol=RTOL,
+                 atol=ATOL)
+
+
+@pytest.mark.task("1.5")
+def test_array_domain_errors_are_caught(submission, rng):
+    xs = rng.uniform(0.5, 2.0, size=4)
+    xs[int(rng.integers(0, 4))] *= -1
+    call = "raised(lambda: log(AutoDiff(xs, np.ones_like(xs))))"
+    expect.rejects(f"{call} with xs = {xs.tolist()}", submission.run(call, xs=xs), "ValueError",
+                   mentions=("positive", "log", "domain"), hint="with arrays, check every element before computing")

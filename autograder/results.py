@@ -1,0 +1,184 @@
+"""A graded submission as data, and the files it is written to.
+
+* ``results.json`` in Gradescope's autograder schema (score, execution_time,
+  tests with name/score/max_score/status/output/visibility), each test also
+  tagged with its topic and task id, and the seed that reproduces the run;
+* ``junit.xml`` for CI systems that show test reports;
+* ``summary.md``, a readable page for a student or a CI job summary.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ElementTree
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hardway.catalogue import TOPICS
+
+#: How much text one test's output may hold in the reports.
+OUTPUT_LIMIT = 4000
+
+
+@dataclass
+class TestResult:
+    name: str
+    topic: str
+    task: str
+    max_score: float
+    score: float
+    status: str  # "passed" or "failed"
+    message: str = ""
+    student_output: str = ""
+    hidden: bool = False
+    duration_s: float = 0.0
+    grader_error: bool = False
+
+    @property
+    def output(self) -> str:
+        text = self.message
+        if self.student_output.strip():
+            text += ("\n\n" if text else "") + "Your code printed:\n" + self.student_output.strip()
+        return text if len(text) <= OUTPUT_LIMIT else text[: OUTPUT_LIMIT - 20] + "\n[... cut short ...]"
+
+
+@dataclass
+class GradeReport:
+    submission: str
+    seed: int
+    execution_time: float = 0.0
+    tests: list[TestResult] = field(default_factory=list)
+    sandbox_starts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return round(sum(test.score for test in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(test.max_score for test in self.tests), 6)
+
+    @property
+    def grader_errors(self) -> int:
+        return sum(test.grader_error for test in self.tests)
+
+    def by_task(self) -> dict[str, tuple[float, float]]:
+        """task id -> (score, max score)."""
+        totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for test in self.tests:
+            totals[test.task][0] += test.score
+            totals[test.task][1] += test.max_score
+        return {task: (score, top) for task, (score, top) in sorted(totals.items(), key=lambda kv: _task_key(kv[0]))}
+
+    def by_topic(self) -> dict[str, tuple[float, float]]:
+        totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for test in self.tests:
+            totals[test.topic][0] += test.score
+            totals[test.topic][1] += test.max_score
+        return {topic: (score, top) for topic, (score, top) in totals.items()}
+
+    # -- Gradescope ---------------------------------------------------------------------
+
+    def to_gradescope(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 3),
+            "output": self.headline(),
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "tests": [
+                {
+                    "name": test.name,
+                    "number": test.task,
+                    "score": test.score,
+                    "max_score": test.max_score,
+                    "status": test.status,
+                    "output": test.output,
+                    "visibility": "after_published" if test.hidden else "visible",
+                    "tags": [test.topic, f"task {test.task}"] + (["hidden"] if test.hidden else []),
+                    "extra_data": {"topic": test.topic, "task": test.task, "hidden": test.hidden,
+                                   "duration_s": round(test.duration_s, 4), "grader_error": test.grader_error},
+                }
+                for test in self.tests
+            ],
+            "extra_data": {
+                "submission": self.submission,
+                "seed": self.seed,
+                "reproduce": f"autograder grade {self.submission} --seed {self.seed}",
+                "topics": {topic: {"score": s, "max_score": m} for topic, (s, m) in self.by_topic().items()},
+                "sandbox_starts": self.sandbox_starts,
+            },
+        }
+
+    def headline(self) -> str:
+        line = f"Score {self.score:g} / {self.max_score:g} (grading seed {self.seed})."
+        if self.grader_errors:
+            line += f" {self.grader_errors} test(s) hit an error in the grader itself: please tell your instructor."
+        return line
+
+    # -- JUnit --------------------------------------------------------------------------
+
+    def to_junit(self) -> str:
+        suites = ElementTree.Element("testsuites", name="hardway", tests=str(len(self.tests)),
+                                     failures=str(sum(t.status != "passed" for t in self.tests)),
+                                     time=f"{self.execution_time:.3f}")
+        for topic in dict.fromkeys(test.topic for test in self.tests):
+            members = [test for test in self.tests if test.topic == topic]
+            suite = ElementTree.SubElement(suites, "testsuite", name=topic, tests=str(len(members)),
+                                           failures=str(sum(t.status != "passed" for t in members)))
+            for test in members:
+                case = ElementTree.SubElement(suite, "testcase", classname=f"{topic}.task_{test.task}",
+                                              name=test.name, time=f"{test.duration_s:.4f}")
+                properties = ElementTree.SubElement(case, "properties")
+                for key, value in (("task", test.task), ("points", f"{test.score:g}/{test.max_score:g}"),
+                                   ("hidden", str(test.hidden).lower())):
+                    ElementTree.SubElement(properties, "property", name=key, value=value)
+                if test.status != "passed":
+                    failure = ElementTree.SubElement(case, "failure", message=test.message.splitlines()[0][:300]
+                                                     if test.message else "failed")
+                    failure.text = test.output
+        ElementTree.indent(suites)
+        return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+    # -- Markdown -------------------------------------------------------------------------
+
+    def to_markdown(self) -> str:
+        lines = [f"# Grading report: {self.submission}", "", self.headline(), "",
+                 "| task | what | points |", "|---|---|---|"]
+        titles = {task: title for topic in TOPICS for task, title in topic.tasks.items()}
+        for task, (score, top) in self.by_task().items():
+            mark = "✅" if score == top else ("🟡" if score > 0 else "❌")
+            lines.append(f"| {mark} {task} | {titles.get(task, '')} | {score:g} / {top:g} |")
+        failed = [test for test in self.tests if test.status != "passed"]
+        if failed:
+            lines += ["", "## What to fix", ""]
+            for test in failed:
+                hidden = " (hidden test)" if test.hidden else ""
+                lines += [f"### Task {test.task}: {test.name}{hidden}, 0 / {test.max_score:g}", "", "```text",
+                          _fence_safe(test.output), "```", ""]
+        lines += ["", f"Reproduce: `autograder grade {self.submission} --seed {self.seed}`", ""]
+        return "\n".join(lines)
+
+    def write(self, directory: Path) -> dict[str, Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        files = {"results.json": json.dumps(self.to_gradescope(), indent=2) + "\n",
+                 "junit.xml": self.to_junit(), "summary.md": self.to_markdown()}
+        written = {}
+        for name, text in files.items():
+            (directory / name).write_text(text, encoding="utf-8")
+            written[name] = directory / name
+        return written
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _fence_safe(text: str) -> str:
+    return text.replace("```", "'''")
+
+
+def _task_key(task: str) -> list[int]:
+    return [int(part) for part in task.split(".") if part.isdigit()]

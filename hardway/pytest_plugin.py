@@ -1,0 +1,207 @@
+"""The pytest plugin behind every exercise test (loaded through the `pytest11` entry point).
+
+It gives tests what they need and nothing more:
+
+* ``@pytest.mark.task("1.2", points=2)``: the task a test checks and what it is worth;
+* the ``submission`` fixture: the student's module for that task's exercise,
+  in-process on a student's machine, or isolated when the grader asks for it
+  through the ``pytest_hardway_make_submission`` hook;
+* ``grading_seed`` and ``rng``: reproducible randomness for tests that draw inputs;
+* short failure reports that name the task and the student's mistake, and a
+  per-task summary at the end of the run.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import zlib
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pytest
+
+from hardway.catalogue import Topic, topic_of_task
+from hardway.expect import ExpectationFailed, current_task
+from hardway.submission import InProcessSubmission, StudentCodeRaised, Submission, SubmissionError
+
+
+class HardwayHooks:
+    @pytest.hookspec(firstresult=True)
+    def pytest_hardway_make_submission(self, config: pytest.Config, topic: Topic, directory: Path) -> Submission | None:
+        """Return the Submission that tests of `topic` talk to (default: in-process)."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(HardwayHooks)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("hardway", "hardway exercises")
+    group.addoption("--submission", metavar="DIR", default=None,
+                    help="folder holding the exercise modules to test (default: the folder above the tests)")
+    group.addoption("--grading-seed", metavar="N", type=int, default=None,
+                    help="seed for tests that draw random inputs (default: a fresh one, shown in the header)")
+    group.addoption("--grading-seeds", metavar="A:B", default=None,
+                    help="run every seeded test once for each seed in range(A, B)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "task(id, points=1): the exercise task a test checks, and its points")
+    if config.getoption("grading_seed") is None:
+        config.option.grading_seed = secrets.randbelow(2**31)
+    config.stash[_outcomes_key] = defaultdict(list)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hardway: grading seed {config.getoption('grading_seed')} (pass --grading-seed to repeat a run)"
+
+
+def task_marker(item: pytest.Item) -> tuple[str, float] | None:
+    """(task id, points) from the test's `task` marker, or None if it has none."""
+    marker = item.get_closest_marker("task")
+    if marker is None:
+        return None
+    if not marker.args or not isinstance(marker.args[0], str):
+        raise pytest.UsageError(f"{item.nodeid}: write the marker as @pytest.mark.task('1.2', points=1)")
+    topic_of_task(marker.args[0])  # an unknown id is a mistake in the test: fail loudly
+    return marker.args[0], float(marker.kwargs.get("points", 1))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "submission" in getattr(item, "fixturenames", ()) and task_marker(item) is None:
+            raise pytest.UsageError(f"{item.nodeid} uses `submission` but has no @pytest.mark.task(...) marker")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    seeds = metafunc.config.getoption("grading_seeds")
+    if seeds and "grading_seed" in metafunc.fixturenames:
+        start, stop = (int(part) for part in seeds.split(":"))
+        metafunc.parametrize("grading_seed", range(start, stop), scope="session", ids=lambda s: f"seed{s}")
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+
+class SubmissionPool:
+    """One Submission per (topic, folder) for the whole session, closed at its end."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.open: dict[tuple[str, Path], Submission] = {}
+
+    def get(self, topic: Topic, directory: Path) -> Submission:
+        key = (topic.module, directory.resolve())
+        if key not in self.open:
+            made = self.config.hook.pytest_hardway_make_submission(config=self.config, topic=topic, directory=directory)
+            self.open[key] = made if made is not None else InProcessSubmission(topic, directory)
+        return self.open[key]
+
+    def close(self) -> None:
+        for submission in self.open.values():
+            submission.close()
+        self.open.clear()
+
+
+@pytest.fixture(scope="session")
+def _hardway_pool(pytestconfig: pytest.Config) -> Iterator[SubmissionPool]:
+    pool = SubmissionPool(pytestconfig)
+    yield pool
+    pool.close()
+
+
+def submission_directory(request: pytest.FixtureRequest) -> Path:
+    chosen = request.config.getoption("submission")
+    if chosen:
+        return Path(chosen)
+    # A student's checkout: tests/test_exNN_*.py sits next to exNN_*.py one folder up.
+    return Path(request.node.path).parent.parent
+
+
+@pytest.fixture
+def submission(request: pytest.FixtureRequest, _hardway_pool: SubmissionPool) -> Submission:
+    """The student's module for this test's task, ready to `run` snippets."""
+    marked = task_marker(request.node)
+    assert marked is not None  # guaranteed by pytest_collection_modifyitems
+    return _hardway_pool.get(topic_of_task(marked[0]), submission_directory(request))
+
+
+@pytest.fixture(scope="session")
+def grading_seed(pytestconfig: pytest.Config) -> int:
+    return int(pytestconfig.getoption("grading_seed"))
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest, grading_seed: int) -> np.random.Generator:
+    """A random generator private to this test, fixed by the grading seed and the test's name."""
+    name = request.node.nodeid.split("[")[0].split("::")[-1]
+    return np.random.default_rng([grading_seed, zlib.crc32(name.encode())])
+
+
+# -- reports ----------------------------------------------------------------------------
+
+_outcomes_key = pytest.StashKey[dict[str, list[bool]]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    marked = task_marker(item)
+    token = current_task.set(marked[0] if marked else "")
+    try:
+        return (yield)
+    finally:
+        current_task.reset(token)
+
+
+STUB_MESSAGE = re.compile(r"Task (\d+\.\d+): (.*)", re.DOTALL)
+
+
+def explain_failure(error: BaseException, task: str) -> str | None:
+    """A short, student-facing account of a failure, or None to keep pytest's own report."""
+    prefix = f"Task {task}: " if task else ""
+    if isinstance(error, ExpectationFailed):
+        return str(error)
+    if isinstance(error, NotImplementedError) or (
+        isinstance(error, StudentCodeRaised) and error.type_name == "NotImplementedError"
+    ):
+        message = error.message if isinstance(error, StudentCodeRaised) else str(error)
+        notes = "".join(f"\n{note}" for note in getattr(error, "__notes__", ()))
+        stub = STUB_MESSAGE.match(message)
+        if stub and stub.group(1) != task:
+            return f"{prefix}this test needs Task {stub.group(1)} first: {stub.group(2)}{notes}"
+        return f"{prefix}not done yet: {stub.group(2) if stub else message or 'NotImplementedError'}{notes}"
+    if isinstance(error, StudentCodeRaised):
+        where = f"\nWhere, in your code:\n{error.traceback.rstrip()}" if error.traceback.strip() else ""
+        return f"{prefix}{error}{where}"
+    if isinstance(error, SubmissionError):
+        return f"{prefix}{error}"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    marked = task_marker(item)
+    if marked and (report.when == "call" or (report.when == "setup" and report.failed)):
+        item.config.stash[_outcomes_key][marked[0]].append(report.passed)
+    if report.failed and call.excinfo is not None and marked:
+        explained = explain_failure(call.excinfo.value, marked[0])
+        if explained is not None:
+            report.longrepr = explained
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    outcomes = config.stash.get(_outcomes_key, {})
+    if not outcomes:
+        return
+    terminalreporter.section("tasks")
+    for task in sorted(outcomes, key=lambda t: [int(p) for p in t.split(".")]):
+        results = outcomes[task]
+        passed = sum(results)
+        mark = "done" if passed == len(results) else "to do"
+        title = topic_of_task(task).tasks[task]
+        terminalreporter.write_line(f"  {mark:>5}  Task {task}  {passed}/{len(results)} tests  {title}")

@@ -1,0 +1,473 @@
+"""Exercise 1: forward-mode automatic differentiation.
+
+Here you build, from nothing but arithmetic, a machine that differentiates
+programs. The idea is the *dual number*: instead of computing with a value x
+alone, compute with the pair (x, x'), the value and its derivative with respect
+to one chosen input. Every elementary operation knows one rule of calculus (the
+sum rule, the product rule, the chain rule for sin, ...), so if each operation
+updates both halves of the pair, the derivative of a whole program comes out
+exactly (not approximately, as with finite differences) at the end of a single
+forward run. This is forward-mode autodiff, the simpler sibling of the
+backpropagation that later exercises build.
+
+Work through the tasks in order; each function names its task in its docstring.
+
+* Task 1.1 - duals as plain ``(value, derivative)`` tuples: ``add``, ``mul``,
+  ``square``.
+* Task 1.2 - the ``AutoDiff`` class, so that ordinary operators (``+ - * / **``,
+  unary ``-`` and comparisons) carry derivatives along. ``__add__`` is given as
+  a worked example; read it first.
+* Task 1.3 - elementary functions ``sin cos exp log sqrt tanh`` and the chain
+  rule, with ``ValueError`` outside their domains.
+* Task 1.4 - tools on top: ``derivative``, ``gradient``, ``jacobian``, ``jvp``.
+* Task 1.5 - vectorised duals: value and gradient may be numpy arrays, and the
+  same formulas then work element by element (``AutoDiff.sum`` and
+  ``vectorised_derivative``).
+
+Check your work with::
+
+    pytest exercises/tests/test_ex01_forward_autodiff.py
+
+Use only numpy and the standard library: the point is to see every rule.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
+
+Number = Union[int, float, np.number, np.ndarray]
+Dual = tuple[float, float]
+
+
+# -- Task 1.1: dual numbers as (value, derivative) tuples -----------------------------
+
+
+def add(left: Dual, right: Dual) -> Dual:
+    """Sum rule: (u + v)' = u' + v'.
+
+    `left` and `right` are ``(value, derivative)`` pairs; return the pair for
+    their sum. Task 1.1.
+    """
+    ### BEGIN SOLUTION
+    return (left[0] + right[0], left[1] + right[1])
+    ### END SOLUTION
+
+
+def mul(left: Dual, right: Dual) -> Dual:
+    """Product rule: (u v)' = u' v + u v'.
+
+    `left` and `right` are ``(value, derivative)`` pairs; return the pair for
+    their product. Task 1.1.
+    """
+    ### BEGIN SOLUTION
+    (u, du), (v, dv) = left, right
+    return (u * v, du * v + u * dv)
+    ### END SOLUTION
+
+
+def square(n: Dual) -> Dual:
+    """Square: (u^2)' = 2 u u', a product of a dual with itself.
+
+    `n` is a ``(value, derivative)`` pair; return the pair for its square.
+    Task 1.1.
+    """
+    ### BEGIN SOLUTION
+    return mul(n, n)
+    ### END SOLUTION
+
+
+# -- Given helpers ----------------------------------------------------------------------
+
+
+def _is_plain(x: Any) -> bool:
+    """True for the plain numbers we accept next to an AutoDiff: int, float, numpy scalar or array."""
+    return isinstance(x, (numbers.Real, np.generic, np.ndarray))
+
+
+def _plain(result: Any) -> Any:
+    """A numpy result as the caller expects it: a python float for a scalar, else the array."""
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def _lift(x: Any) -> AutoDiff:
+    """Treat a plain number as a constant: it does not depend on the input, so its gradient is 0."""
+    if isinstance(x, AutoDiff):
+        return x
+    if _is_plain(x):
+        return AutoDiff(x, 0.0)
+    raise TypeError(f"cannot combine AutoDiff with {type(x).__name__}")
+
+
+def _value_of(x: Any) -> Any:
+    """The value part of an AutoDiff, or a plain number itself (used by comparisons)."""
+    return x.value if isinstance(x, AutoDiff) else x
+
+
+# -- Task 1.2: the AutoDiff class -------------------------------------------------------
+
+
+class AutoDiff:
+    """A dual number: a value together with its derivative (gradient) w.r.t. one input.
+
+    ``AutoDiff(3.0)`` is the input variable itself at 3.0 (its derivative with
+    respect to itself is 1); ``AutoDiff(3.0, 0.0)`` is a constant. Every
+    operation returns a new AutoDiff and leaves its operands untouched.
+    """
+
+    # Make numpy hand `array * AutoDiff` over to our reflected operators instead of
+    # looping over the array itself.
+    __array_ufunc__ = None
+
+    def __init__(self, value: Number | Sequence[float], gradient: Number | Sequence[float] = 1.0) -> None:
+        if isinstance(value, (list, tuple)):
+            value = np.asarray(value, dtype=float)
+        if isinstance(gradient, (list, tuple)):
+            gradient = np.asarray(gradient, dtype=float)
+        if isinstance(value, np.ndarray) and np.ndim(gradient) == 0:
+            gradient = np.full(value.shape, float(gradient))
+        self.value = value
+        self.gradient = gradient
+
+    def __add__(self, other: AutoDiff | Number) -> AutoDiff:
+        """Sum rule: (u + v)' = u' + v'.
+
+        `other` may be another AutoDiff or a plain number. A plain number c is a
+        constant, so `_lift` turns it into ``AutoDiff(c, 0.0)``: its gradient is 0
+        and adding it shifts the value but leaves the gradient alone. This method
+        is given complete as the pattern for the others.
+        """
+        other = _lift(other)
+        return AutoDiff(self.value + other.value, self.gradient + other.gradient)
+
+    def __radd__(self, other: Number) -> AutoDiff:
+        """``other + self`` where `other` is a plain number (Python calls this for ``3.0 + x``).
+
+        Addition commutes, so the sum rule gives the same pair as ``self + other``.
+        Task 1.2.
+        """
+        ### BEGIN SOLUTION
+        return self + other
+        ### END SOLUTION
+
+    def __sub__(self, other: AutoDiff | Number) -> AutoDiff:
+        """Difference rule: (u - v)' = u' - v'. Returns ``self - other``. Task 1.2."""
+        ### BEGIN SOLUTION
+        other = _lift(other)
+        return AutoDiff(self.value - other.value, self.gradient - other.gradient)
+        ### END SOLUTION
+
+    def __rsub__(self, other: Number) -> AutoDiff:
+        """``other - self`` for a plain number `other`: (c - v)' = -v'.
+
+        Mind the order: this is ``other - self``, not ``self - other``. Task 1.2.
+        """
+        ### BEGIN SOLUTION
+        return _lift(other) - self
+        ### END SOLUTION
+
+    def __mul__(self, other: AutoDiff | Number) -> AutoDiff:
+        """Product rule: (u v)' = u' v + u v'. Returns ``self * other``. Task 1.2."""
+        ### BEGIN SOLUTION
+        other = _lift(other)
+        return AutoDiff(self.value * other.value, self.gradient * other.value + self.value * other.gradient)
+        ### END SOLUTION
+
+    def __rmul__(self, other: Number) -> AutoDiff:
+        """``other * self`` for a plain number: (c v)' = c v'. Task 1.2."""
+        ### BEGIN SOLUTION
+        return self * other
+        ### END SOLUTION
+
+    def __truediv__(self, other: AutoDiff | Number) -> AutoDiff:
+        """Quotient rule: (u / v)' = u' / v - u v' / v^2 = (u' v - u v') / v^2.
+
+        Returns ``self / other``. Task 1.2.
+        """
+        ### BEGIN SOLUTION
+        other = _lift(other)
+        quotient = self.value / other.value
+        return AutoDiff(quotient, (self.gradient - quotient * other.gradient) / other.value)
+        ### END SOLUTION
+
+    def __rtruediv__(self, other: Number) -> AutoDiff:
+        """``other / self`` for a plain number: (c / v)' = -c v' / v^2. Task 1.2."""
+        ### BEGIN SOLUTION
+        return _lift(other) / self
+        ### END SOLUTION
+
+    def __neg__(self) -> AutoDiff:
+        """Negation: (-u)' = -u'. Task 1.2."""
+        ### BEGIN SOLUTION
+        return AutoDiff(-self.value, -self.gradient)
+        ### END SOLUTION
+
+    def __pow__(self, other: AutoDiff | Number) -> AutoDiff:
+        """Powers, ``self ** other``.
+
+        With a plain-number exponent n, the power rule (u^n)' = n u^(n-1) u'
+        holds for every real base where u^n is defined (x**2 at x = -3 is fine);
+        u^0 is the constant 1. With an AutoDiff exponent both sides vary:
+        (a^b)' = a^b (b' ln a + b a' / a), which needs ln a, so raise ValueError
+        unless the base is positive. Task 1.2.
+        """
+        ### BEGIN SOLUTION
+        if not isinstance(other, AutoDiff):
+            if not _is_plain(other):
+                return NotImplemented
+            power = _plain(np.float_power(self.value, other))
+            if np.all(np.asarray(other) == 0):
+                return AutoDiff(power, 0.0 * self.gradient)
+            slope = _plain(other * np.float_power(self.value, np.subtract(other, 1)))
+            return AutoDiff(power, slope * self.gradient)
+        if np.any(np.asarray(self.value) <= 0):
+            raise ValueError(f"the base must be positive when the exponent is an AutoDiff "
+                             f"(a^b needs ln a), got base {self.value}")
+        power = _plain(np.float_power(self.value, other.value))
+        log_base = _plain(np.log(self.value))
+        return AutoDiff(power, power * (other.gradient * log_base + other.value * self.gradient / self.value))
+        ### END SOLUTION
+
+    def __rpow__(self, other: Number) -> AutoDiff:
+        """``other ** self`` for a plain number base c: (c^b)' = c^b ln(c) b'.
+
+        ln c only exists for c > 0, so raise ValueError for a non-positive base.
+        Task 1.2.
+        """
+        ### BEGIN SOLUTION
+        if np.any(np.asarray(other) <= 0):
+            raise ValueError(f"the base must be positive for number ** AutoDiff (c^b needs ln c), got base {other}")
+        return _lift(other) ** self
+        ### END SOLUTION
+
+    def __lt__(self, other: AutoDiff | Number) -> Any:
+        """``self < other``, comparing values only; gradients play no part. Task 1.2."""
+        ### BEGIN SOLUTION
+        return self.value < _value_of(other)
+        ### END SOLUTION
+
+    def __le__(self, other: AutoDiff | Number) -> Any:
+        """``self <= other``, comparing values only. Task 1.2."""
+        ### BEGIN SOLUTION
+        return self.value <= _value_of(other)
+        ### END SOLUTION
+
+    def __gt__(self, other: AutoDiff | Number) -> Any:
+        """``self > other``, comparing values only. Task 1.2."""
+        ### BEGIN SOLUTION
+        return self.value > _value_of(other)
+        ### END SOLUTION
+
+    def __ge__(self, other: AutoDiff | Number) -> Any:
+        """``self >= other``, comparing values only. Task 1.2."""
+        ### BEGIN SOLUTION
+        return self.value >= _value_of(other)
+        ### END SOLUTION
+
+    def __repr__(self) -> str:
+        """A readable form such as ``AutoDiff(value=901.0, gradient=2402.0)``. Task 1.2."""
+        ### BEGIN SOLUTION
+        return f"AutoDiff(value={self.value}, gradient={self.gradient})"
+        ### END SOLUTION
+
+    def sum(self) -> AutoDiff:
+        """Sum of the elements of a vectorised dual: (sum u_i)' = sum u_i'.
+
+        Returns a scalar AutoDiff whose value is the sum of the values and whose
+        gradient is the sum of the gradients. Task 1.5.
+        """
+        ### BEGIN SOLUTION
+        return AutoDiff(_plain(np.sum(self.value)), _plain(np.sum(self.gradient)))
+        ### END SOLUTION
+
+
+def rosenbrock(x: Any, y: Any = 1.0, a: float = 1.0, b: float = 100.0) -> Any:
+    """The Rosenbrock function (a - x)^2 + b (y - x^2)^2, a classic optimisation test.
+
+    Written with ordinary operators only, so it works on plain numbers and on
+    AutoDiff alike; ``rosenbrock(AutoDiff(2.0))`` has value 901 and gradient 2402.
+    """
+    return (a - x) ** 2 + b * (y - x**2) ** 2
+
+
+# -- Task 1.3: elementary functions and the chain rule ----------------------------------
+
+
+def sin(x: AutoDiff | Number) -> AutoDiff | Number:
+    """Chain rule for sine: (sin u)' = cos(u) u'.
+
+    An AutoDiff gives an AutoDiff; a plain number or array gives the plain
+    result (a python float for a python number). Task 1.3.
+    """
+    ### BEGIN SOLUTION
+    if isinstance(x, AutoDiff):
+        return AutoDiff(_plain(np.sin(x.value)), _plain(np.cos(x.value)) * x.gradient)
+    return _plain(np.sin(x))
+    ### END SOLUTION
+
+
+def cos(x: AutoDiff | Number) -> AutoDiff | Number:
+    """Chain rule for cosine: (cos u)' = -sin(u) u'. Plain input, plain output. Task 1.3."""
+    ### BEGIN SOLUTION
+    if isinstance(x, AutoDiff):
+        return AutoDiff(_plain(np.cos(x.value)), -_plain(np.sin(x.value)) * x.gradient)
+    return _plain(np.cos(x))
+    ### END SOLUTION
+
+
+def exp(x: AutoDiff | Number) -> AutoDiff | Number:
+    """Chain rule for the exponential: (e^u)' = e^u u'. Plain input, plain output. Task 1.3."""
+    ### BEGIN SOLUTION
+    if isinstance(x, AutoDiff):
+        value = _plain(np.exp(x.value))
+        return AutoDiff(value, value * x.gradient)
+    return _plain(np.exp(x))
+    ### END SOLUTION
+
+
+def log(x: AutoDiff | Number) -> AutoDiff | Number:
+    """Chain rule for the natural logarithm: (ln u)' = u' / u.
+
+    ln u is only defined for u > 0: raise ValueError otherwise (for an array,
+    if any element is out of the domain). Plain input, plain output. Task 1.3.
+    """
+    ### BEGIN SOLUTION
+    value = _value_of(x)
+    if np.any(np.asarray(value) <= 0):
+        raise ValueError(f"log is only defined for positive values, got {value}")
+    if isinstance(x, AutoDiff):
+        return AutoDiff(_plain(np.log(value)), x.gradient / value)
+    return _plain(np.log(value))
+    ### END SOLUTION
+
+
+def sqrt(x: AutoDiff | Number) -> AutoDiff | Number:
+    """Chain rule for the square root: (sqrt u)' = u' / (2 sqrt u).
+
+    sqrt u is only defined for u >= 0: raise ValueError for a negative value
+    (for an array, if any element is negative). At u = 0 the slope is infinite.
+    Plain input, plain output. Task 1.3.
+    """
+    ### BEGIN SOLUTION
+    value = _value_of(x)
+    if np.any(np.asarray(value) < 0):
+        raise ValueError(f"sqrt is only defined for non-negative values, got {value}")
+    root = np.sqrt(value)
+    if isinstance(x, AutoDiff):
+        with np.errstate(divide="ignore"):
+            return AutoDiff(_plain(root), _plain(0.5 / root) * x.gradient)
+    return _plain(root)
+    ### END SOLUTION
+
+
+def tanh(x: AutoDiff | Number) -> AutoDiff | Number:
+    """Chain rule for the hyperbolic tangent: (tanh u)' = (1 - tanh(u)^2) u'.
+
+    Plain input, plain output. Task 1.3.
+    """
+    ### BEGIN SOLUTION
+    if isinstance(x, AutoDiff):
+        value = _plain(np.tanh(x.value))
+        return AutoDiff(value, (1.0 - value * value) * x.gradient)
+    return _plain(np.tanh(x))
+    ### END SOLUTION
+
+
+# -- Task 1.4: derivatives, gradients, Jacobians and JVPs -------------------------------
+
+
+def _read(output: Any) -> tuple[float, float]:
+    """(value, tangent) of one output of f as python floats; a plain number is a constant (tangent 0)."""
+    if isinstance(output, AutoDiff):
+        return float(output.value), float(output.gradient)
+    return float(output), 0.0
+
+
+def derivative(f: Callable[[AutoDiff], Any], x: float) -> float:
+    """The derivative f'(x) of a function of one scalar, in one forward pass.
+
+    Seed the input with gradient 1.0 (dx/dx = 1), run f, and read the output's
+    gradient. If f returns a plain number it did not depend on x: return 0.0.
+    Task 1.4.
+    """
+    ### BEGIN SOLUTION
+    return _read(f(AutoDiff(x, 1.0)))[1]
+    ### END SOLUTION
+
+
+def gradient(f: Callable[..., Any], point: Sequence[float]) -> list[float]:
+    """The gradient [df/dx_0, ..., df/dx_{n-1}] of a scalar function of n scalars.
+
+    f takes ``len(point)`` positional arguments. Forward mode finds one partial
+    derivative per pass: for input i, seed gradient 1.0 on x_i and 0.0 on all the
+    others (one tangent at a time), run f, and read the output's gradient.
+    Task 1.4.
+    """
+    ### BEGIN SOLUTION
+    partials = []
+    for i in range(len(point)):
+        inputs = [AutoDiff(p, 1.0 if j == i else 0.0) for j, p in enumerate(point)]
+        partials.append(_read(f(*inputs))[1])
+    return partials
+    ### END SOLUTION
+
+
+def jacobian(f: Callable[..., Sequence[Any]], point: Sequence[float]) -> list[list[float]]:
+    """The Jacobian J[i][j] = d out_i / d x_j of a function returning several outputs.
+
+    f takes ``len(point)`` positional scalars and returns a sequence of outputs.
+    Seeding input j alone gives, in one pass, the whole column j (the derivatives
+    of every output with respect to x_j); build the matrix column by column and
+    return it as a list of rows. Task 1.4.
+    """
+    ### BEGIN SOLUTION
+    columns = []
+    for j in range(len(point)):
+        inputs = [AutoDiff(p, 1.0 if k == j else 0.0) for k, p in enumerate(point)]
+        columns.append([_read(out)[1] for out in f(*inputs)])
+    if not columns:
+        return [[] for _ in f()]
+    return [list(row) for row in zip(*columns)]
+    ### END SOLUTION
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]) -> tuple[Any, Any]:
+    """Jacobian-vector product: the outputs of f and J @ tangents, in one pass.
+
+    Like ``torch.func.jvp``: f takes ``len(primals)`` positional arguments; seed
+    input i with value primals[i] and gradient tangents[i]. The output gradients
+    are then sum_j (d out / d x_j) tangents[j], the directional derivative. If f
+    returns one value, return ``(value, tangent)`` as floats; if it returns a
+    tuple or list, return ``(values, tangents_out)`` as tuples of floats.
+    Task 1.4.
+    """
+    ### BEGIN SOLUTION
+    if len(primals) != len(tangents):
+        raise ValueError(f"need one tangent per primal, got {len(primals)} primals and {len(tangents)} tangents")
+    outputs = f(*[AutoDiff(p, t) for p, t in zip(primals, tangents)])
+    if isinstance(outputs, (tuple, list)):
+        pairs = [_read(out) for out in outputs]
+        return tuple(v for v, _ in pairs), tuple(t for _, t in pairs)
+    return _read(outputs)
+    ### END SOLUTION
+
+
+# -- Task 1.5: vectorised duals -----------------------------------------------------------
+
+
+def vectorised_derivative(f: Callable[[AutoDiff], Any], xs: Sequence[float] | np.ndarray) -> np.ndarray:
+    """f'(x) at every point of `xs` in ONE forward pass, for an elementwise f.
+
+    When f acts element by element, output i depends on input i only, so seeding
+    the whole array with gradient ones gives every f'(x_i) at once. A constant
+    output has derivative 0 everywhere. Returns a float array shaped like `xs`.
+    Task 1.5.
+    """
+    ### BEGIN SOLUTION
+    xs = np.asarray(xs, dtype=float)
+    output = f(AutoDiff(xs, np.ones_like(xs)))
+    slopes = output.gradient if isinstance(output, AutoDiff) else 0.0
+    return np.zeros_like(xs) + slopes
+    ### END SOLUTION
