@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 "when grading several)")
     grade_cmd.add_argument("--seed", type=int, default=None, help="grading seed (default: fresh; recorded in results)")
     grade_cmd.add_argument("--topic", action="append", default=None, help="grade only this exercise (repeatable)")
+    grade_cmd.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                           help="wall-clock limit for one call into the student's code (default: per exercise, 10 s)")
     grade_cmd.add_argument("--public-only", action="store_true", help="skip the hidden tests")
     grade_cmd.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
                            help="exit with status 1 if a submission scores below PERCENT")
@@ -89,7 +91,8 @@ def run_grade(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for submission in args.submissions:
         try:
-            report = grade(submission, seed=args.seed, topics=topics, include_hidden=not args.public_only)
+            report = grade(submission, seed=args.seed, topics=topics, include_hidden=not args.public_only,
+                           call_timeout_s=args.timeout)
         except GraderCrashed as error:
             console.print(f"[red]autograder: grading {submission} failed: {error}[/]")
             return EXIT_GRADER_ERROR

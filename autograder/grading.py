@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from autograder import paths
-from autograder.isolation import IsolatedSubmission
+from autograder.isolation import IsolatedSubmission, Limits
 from autograder.results import GradeReport, TestResult
 from hardway.catalogue import TOPICS, Topic, topic_of_task
 from hardway.expect import ExpectationFailed
@@ -32,14 +33,18 @@ from hardway.submission import SubmissionError
 class GradingPlugin:
     """A pytest plugin object that isolates the submission and records every outcome."""
 
-    def __init__(self, report: GradeReport) -> None:
+    def __init__(self, report: GradeReport, call_timeout_s: float | None = None) -> None:
         self.report = report
+        self.call_timeout_s = call_timeout_s
         self.sandboxes: list[IsolatedSubmission] = []
         self._pending: dict[str, TestResult] = {}
 
     @pytest.hookimpl
     def pytest_hardway_make_submission(self, config: pytest.Config, topic: Topic, directory: Path) -> Any:
-        sandbox = IsolatedSubmission(topic, directory)
+        limits = Limits.for_topic(topic)
+        if self.call_timeout_s is not None:
+            limits = replace(limits, call_timeout_s=self.call_timeout_s)
+        sandbox = IsolatedSubmission(topic, directory, limits)
         self.sandboxes.append(sandbox)
         return sandbox
 
@@ -99,13 +104,13 @@ class GraderCrashed(RuntimeError):
 
 
 def grade(submission_dir: Path, *, seed: int | None = None, topics: list[Topic] | None = None,
-          include_hidden: bool = True) -> GradeReport:
+          include_hidden: bool = True, call_timeout_s: float | None = None) -> GradeReport:
     """Grade `submission_dir` (a student checkout or a folder of exercise modules)."""
     paths.require_checkout()
     seed = secrets.randbelow(2**31) if seed is None else seed
     submission_dir = locate_modules(Path(submission_dir))
     report = GradeReport(submission=str(submission_dir), seed=seed)
-    plugin = GradingPlugin(report)
+    plugin = GradingPlugin(report, call_timeout_s)
     started = time.perf_counter()
     exit_code = pytest.main(pytest_arguments(submission_dir, seed, test_files(topics or list(TOPICS), include_hidden)),
                             plugins=[plugin])

@@ -25,6 +25,7 @@ import pytest
 
 from hardway.catalogue import Topic, topic_of_task
 from hardway.expect import ExpectationFailed, current_task
+from hardway.snippets import one_line
 from hardway.submission import InProcessSubmission, StudentCodeRaised, Submission, SubmissionError
 
 
@@ -169,6 +170,8 @@ def explain_failure(error: BaseException, task: str) -> str | None:
     ):
         message = error.message if isinstance(error, StudentCodeRaised) else str(error)
         notes = "".join(f"\n{note}" for note in getattr(error, "__notes__", ()))
+        if isinstance(error, StudentCodeRaised):
+            notes = f"\n(while running the test snippet: {one_line(error.snippet)})"
         stub = STUB_MESSAGE.match(message)
         if stub and stub.group(1) != task:
             return f"{prefix}this test needs Task {stub.group(1)} first: {stub.group(2)}{notes}"

@@ -39,6 +39,8 @@ def raised(action: Callable[[], Any]) -> tuple[str, str] | None:
     """
     try:
         action()
+    except NotImplementedError:
+        raise  # an unfinished stub is not the error a test is asking about
     except Exception as error:  # noqa: BLE001 - the test decides which types are right
         return type(error).__name__, str(error)
     return None

@@ -1,7 +1,7 @@
 """Public tests for exercise 1: forward-mode automatic differentiation.
 
-Run them with ``pytest tests/test_ex01_forward_autodiff.py`` (add ``-x`` to stop
-at the first failure, ``--pdb`` to debug it). Each test names its task; the
+Run them with ``pytest exercises/tests/test_ex01_forward_autodiff.py`` (add
+``-x`` to stop at the first failure, ``--pdb`` to debug it). Each test names its task; the
 expected values are worked out here by hand or with `math`, never copied from
 a solution. The grader runs these tests too, plus hidden ones that draw random
 inputs, so make your code right in general, not just for these numbers.

@@ -1,0 +1,70 @@
+"""How long grading takes, measured side by side in one run.
+
+    python benchmarks/grading_speed.py [--repeat 3] [--batch 10]
+
+Prints the median wall time of:
+
+* the floors every grader pays (an interpreter start, importing numpy, importing torch);
+* a student's `pytest` on exercise 1's public tests (in-process, on the reference);
+* `autograder grade` on one submission (public + hidden tests, sandboxed);
+* `autograder grade` on a batch of submissions in one command, per submission.
+
+Each measurement is a fresh process, as a user would run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wall(command: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=False, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=10)
+    args = parser.parse_args()
+    python = sys.executable
+    rows: list[tuple[str, float]] = [
+        ("python -c pass", wall([python, "-c", "pass"], args.repeat)),
+        ("python -c 'import numpy'", wall([python, "-c", "import numpy"], args.repeat)),
+        ("python -c 'import torch'", wall([python, "-c", "import torch"], args.repeat)),
+        ("student: pytest on ex01's public tests", wall(
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "exercises/tests", "--submission", "solutions"],
+            args.repeat)),
+        ("autograder grade: one submission", wall(
+            [python, "-m", "autograder", "grade", "solutions", "--seed", "1"], args.repeat)),
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        folders = []
+        for index in range(args.batch):
+            folder = Path(scratch) / f"student{index:02d}"
+            shutil.copytree(ROOT / "solutions", folder)
+            folders.append(str(folder))
+        batch = wall([python, "-m", "autograder", "grade", *folders, "--seed", "1"], 1)
+    rows.append((f"autograder grade: batch of {args.batch}, whole run", batch))
+    rows.append((f"autograder grade: batch of {args.batch}, per submission", batch / args.batch))
+    width = max(len(name) for name, _ in rows)
+    print(f"{'measure':<{width}}  median wall time")
+    for name, seconds in rows:
+        print(f"{name:<{width}}  {seconds:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()

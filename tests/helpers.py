@@ -1,0 +1,38 @@
+"""Helpers for the kit's tests of itself: build submissions, run the real CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from autograder import paths
+
+EX01 = "ex01_forward_autodiff.py"
+ALTERNATIVE = Path(__file__).parent / "alt_implementations"
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the installed `autograder` command as a user would (a new process)."""
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,
+                          cwd=cwd or paths.KIT_ROOT, timeout=timeout)
+
+
+def reference_source() -> str:
+    return (paths.SOLUTIONS_DIR / EX01).read_text()
+
+
+def write_submission(folder: Path, source: str, **extra_files: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / EX01).write_text(source)
+    for name, text in extra_files.items():
+        target = folder / name.replace("__", "/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return folder
+
+
+def results(out: Path, name: str) -> dict:
+    return json.loads((out / name / "results.json").read_text())
