@@ -122,7 +122,7 @@ def run_demo(args: argparse.Namespace) -> int:
         examples = {"reference": paths.SOLUTIONS_DIR, "skeleton": paths.EXERCISES_DIR,
                     "partial": make_partial_example(Path(scratch))}
         summary = Table(title="hardway demo: the bundled example submissions", title_justify="left")
-        for column in ("submission", *[task for topic in TOPICS for task in topic.tasks], "score", "time"):
+        for column in ("submission", *[f"ex{topic.number:02d}" for topic in TOPICS], "score", "time"):
             summary.add_column(column, justify="left" if column == "submission" else "right")
         status = EXIT_OK
         for name, folder in examples.items():
@@ -133,9 +133,9 @@ def run_demo(args: argparse.Namespace) -> int:
                 return EXIT_GRADER_ERROR
             report.submission = name
             report.write(args.out / name)
-            tasks = report.by_task()
-            summary.add_row(name, *[f"{tasks[t][0]:g}/{tasks[t][1]:g}" if t in tasks else "-"
-                                    for topic in TOPICS for t in topic.tasks],
+            topics = report.by_topic()
+            summary.add_row(name, *[f"{topics[t.module][0]:g}/{topics[t.module][1]:g}" if t.module in topics else "-"
+                                    for t in TOPICS],
                             f"{report.score:g} / {report.max_score:g}", f"{report.execution_time:.1f} s")
             status = EXIT_GRADER_ERROR if report.grader_errors else status
     console.print(summary)

@@ -142,6 +142,7 @@ class IsolatedSubmission:
             "cpu_seconds": self.limits.cpu_seconds,
             "output_mib": self.limits.output_mib,
             "max_processes": self.limits.max_processes,
+            "preload": list(self.topic.preload),
         }
         search_path = [str(library)] + sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
         bootstrap = f"import sys; sys.path[:0] = {search_path!r}; from hardway.worker import main; main()"

@@ -7,7 +7,7 @@ own tests check that they agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class Topic:
     memory_limit_mib: int = 2048
     #: Wall-clock seconds one call into the student's code may take.
     call_timeout_s: float = 10.0
-    imports_torch: bool = field(default=False)
+    #: Modules the sandbox imports before the student's module (their start-up cost is paid once).
+    preload: tuple[str, ...] = ("numpy",)
 
     @property
     def filename(self) -> str:

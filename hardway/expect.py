@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from hardway.plaindata import Opaque
+from hardway.plaindata import Opaque, TensorRecord
 from hardway.snippets import one_line
 
 current_task: ContextVar[str] = ContextVar("current_task", default="")
@@ -31,8 +31,14 @@ def _show(value: Any) -> str:
     if isinstance(value, np.ndarray):
         text = np.array2string(value, precision=10, threshold=12)
         return f"array({text}, dtype={value.dtype})"
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, (float, np.floating)) and not isinstance(value, np.ndarray):
+        return repr(float(value))
+    if type(value) in (tuple, list) and len(value) <= 12:
+        inner = ", ".join(_show(item) for item in value)
+        return f"({inner}{',' if len(value) == 1 else ''})" if type(value) is tuple else f"[{inner}]"
+    if isinstance(value, TensorRecord):
+        flags = ", requires_grad=True" if value.requires_grad else ""
+        return f"tensor({np.array2string(value.data, precision=10, threshold=12)}{flags}) on {value.device}"
     if isinstance(value, Opaque):
         return f"{value.text} (a {value.type_name})"
     text = repr(value)

@@ -2,7 +2,8 @@
 
 The grader never unpickles anything a submission made. Results travel as JSON
 holding only None, bool, int, float, str, lists, tuples, string-keyed dicts,
-numeric numpy arrays and numpy scalars. Anything else is described, not sent:
+numeric numpy arrays and numpy scalars. Real torch tensors travel as a `TensorRecord`
+(their data plus flags such as `requires_grad`). Anything else is described, not sent:
 an :class:`Opaque` record carries its type name and a short repr, so a test can
 say "returned an AutoDiff where a float was expected" instead of crashing.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,22 @@ class Opaque:
 
     def __repr__(self) -> str:
         return self.text
+
+
+@dataclass(frozen=True)
+class TensorRecord:
+    """A torch tensor as the grader sees it: its data (as numpy) and the facts tests check.
+
+    The grader never holds the student's tensor, only this record, so a test can
+    ask "is the result a detached leaf on the right device?" without trusting it.
+    """
+
+    data: np.ndarray
+    dtype: str
+    device: str
+    requires_grad: bool
+    is_leaf: bool
+    has_grad_fn: bool
 
 
 class PlainDataError(ValueError):
@@ -90,14 +108,37 @@ def to_plain(value: Any, _depth: int = 0) -> Any:
         }
     if isinstance(value, np.generic) and value.dtype.kind in _NUMERIC_KINDS:
         return {"__npscalar__": {"dtype": value.dtype.str, "data": base64.b64encode(value.tobytes()).decode("ascii")}}
+    tensor = _tensor_to_plain(value, _depth)
+    if tensor is not None:
+        return tensor
     return {"__opaque__": [kind.__name__, _safe_repr(value)]}
+
+
+def _tensor_to_plain(value: Any, depth: int) -> Any:
+    """Encode a real torch.Tensor or Parameter (never a subclass); None if `value` is not one."""
+    torch = sys.modules.get("torch")
+    if torch is None or type(value) not in (torch.Tensor, torch.nn.Parameter):
+        return None
+    try:
+        array = value.detach().cpu().numpy()
+    except (TypeError, RuntimeError):  # e.g. bfloat16 has no numpy twin
+        array = value.detach().cpu().double().numpy()
+    return {"__tensor__": {
+        "data": to_plain(array, depth + 1),
+        "dtype": str(value.dtype).removeprefix("torch."),
+        "device": str(value.device),
+        "requires_grad": bool(value.requires_grad),
+        "is_leaf": bool(value.is_leaf),
+        "has_grad_fn": value.grad_fn is not None,
+    }}
 
 
 def dumps(value: Any) -> str:
     return json.dumps(to_plain(value), allow_nan=False, separators=(",", ":"))
 
 
-_TAGS = {"__float__", "__bigint__", "__complex__", "__tuple__", "__dict__", "__ndarray__", "__npscalar__", "__opaque__"}
+_TAGS = {"__float__", "__bigint__", "__complex__", "__tuple__", "__dict__", "__ndarray__", "__npscalar__", "__opaque__",
+         "__tensor__"}
 
 
 def _dtype(text: Any) -> np.dtype:
@@ -146,6 +187,14 @@ def _from_plain(node: Any, depth: int) -> Any:
         if len(raw) != dtype.itemsize:
             raise PlainDataError("numpy scalar has the wrong size")
         return np.frombuffer(raw, dtype=dtype)[0]
+    if tag == "__tensor__":
+        data = _from_plain(body["data"], depth + 1)
+        if type(data) is not np.ndarray:
+            raise PlainDataError("a tensor's data must be an array")
+        flags = [body[name] for name in ("requires_grad", "is_leaf", "has_grad_fn")]
+        if not all(type(flag) is bool for flag in flags):
+            raise PlainDataError("a tensor's flags must be booleans")
+        return TensorRecord(data, str(body["dtype"]), str(body["device"]), *flags)
     type_name, text = body
     return Opaque(str(type_name), str(text))
 

@@ -15,6 +15,7 @@ The parent kills this process whenever it misbehaves and starts a new one.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import resource
@@ -128,7 +129,8 @@ def serve(config: dict[str, Any]) -> None:
     capture = Capture(config["output_path"])
     set_limits(config)
 
-    import numpy  # noqa: F401 - imported before the blocker so its own imports are unaffected
+    for name in config["preload"]:  # before the blocker, so a library's own imports are unaffected
+        importlib.import_module(name)
 
     from hardway import plaindata
     from hardway.snippets import run_snippet

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,9 +23,10 @@ def reference_source() -> str:
     return (paths.SOLUTIONS_DIR / EX01).read_text()
 
 
-def write_submission(folder: Path, source: str, **extra_files: str) -> Path:
+def write_submission(folder: Path, source: str, name: str = EX01, **extra_files: str) -> Path:
+    """A submission folder holding `source` as the module `name` (plus any extra files)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / EX01).write_text(source)
+    (folder / name).write_text(source)
     for name, text in extra_files.items():
         target = folder / name.replace("__", "/")
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,8 @@ def graded(example_submissions, tmp_path_factory) -> tuple[dict[str, dict], obje
     skeleton_source = (example_submissions["skeleton"] / EX01).read_text()
     folders["traps"] = write_submission(root / "traps", skeleton_source, **TRAPS)
     out = tmp_path_factory.mktemp("out")
-    completed = run_cli("grade", *map(str, folders.values()), "--out", str(out), "--seed", "11", "--timeout", "2")
+    completed = run_cli("grade", *map(str, folders.values()), "--out", str(out), "--seed", "11", "--timeout", "2",
+                        "--topic", "ex01_forward_autodiff")
     return {name: results(out, folder.name) for name, folder in folders.items()}, completed, out
 
 

@@ -72,3 +72,16 @@ def test_objects_travel_as_a_description_even_when_repr_raises():
 def test_anything_else_is_refused(payload):
     with pytest.raises(PlainDataError):
         plaindata.loads(payload)
+
+
+def test_torch_tensors_travel_as_records_of_data_and_autograd_flags():
+    import torch
+
+    from hardway.plaindata import TensorRecord
+
+    leaf = torch.tensor([1.0, 2.0], requires_grad=True)
+    record = plaindata.round_trip((leaf, leaf * 2, torch.zeros(2, dtype=torch.float64)))
+    assert all(type(item) is TensorRecord for item in record)
+    assert record[0].requires_grad and record[0].is_leaf and not record[0].has_grad_fn
+    assert record[1].has_grad_fn and not record[1].is_leaf
+    assert record[2].dtype == "float64" and record[2].device == "cpu" and record[2].data.tolist() == [0.0, 0.0]

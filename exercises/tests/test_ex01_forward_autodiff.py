@@ -64,8 +64,9 @@ def test_subtraction_from_either_side(submission):
 
 @pytest.mark.task("1.2", points=2)
 def test_product_rule(submission):
-    call = "y = AutoDiff(2.0, 1.0) * AutoDiff(3.0, 0.0)\ny.value, y.gradient"
-    expect.close(call, submission.run(call), (6.0, 3.0), hint="the product rule has two terms: (uv)' = u'v + uv'")
+    call = "y = AutoDiff(2.0, 1.0) * AutoDiff(3.0, 0.5)\ny.value, y.gradient"
+    expect.close(call, submission.run(call), (6.0, 1.0 * 3.0 + 2.0 * 0.5),
+                 hint="the product rule has two terms: (uv)' = u'v + uv'")
     scaled = "y = 4.0 * AutoDiff(2.0, 1.0)\ny.value, y.gradient"
     expect.close(scaled, submission.run(scaled), (8.0, 4.0), hint="4.0 * x calls x.__rmul__(4.0)")
 

@@ -1,0 +1,41 @@
+"""Buggy variants of the reference solutions: the mistakes students really make.
+
+Each mutant replaces one exact piece of a reference solution (it must occur
+exactly once, so a mutant can never silently stop applying) and names a phrase
+that the grader's feedback must contain for that mistake. Each topic keeps its
+mutants in `mutants_exNN.py` as a list `MUTANTS`; `test_mutants.py`
+grades every mutant with the real `autograder grade` and checks that each one
+loses points and gets its hint.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import paths
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    topic: str
+    old: str
+    new: str
+    feedback: str
+
+    def source(self) -> str:
+        reference = (paths.SOLUTIONS_DIR / f"{self.topic}.py").read_text()
+        count = reference.count(self.old)
+        if count != 1:
+            raise AssertionError(f"mutant {self.name}: the text to replace occurs {count} times in {self.topic}.py")
+        return reference.replace(self.old, self.new)
+
+
+def all_mutants() -> list[Mutant]:
+    """Every topic's mutants, from tests/mutants_exNN.py."""
+    found: list[Mutant] = []
+    for module in sorted(Path(__file__).parent.glob("mutants_ex[0-9][0-9].py")):
+        found += importlib.import_module(module.stem).MUTANTS
+    return found
