@@ -20,10 +20,13 @@ from rich.console import Console
 from rich.table import Table
 
 from autograder import paths
+from autograder.gradescope import build_bundle
 from autograder.grading import GraderCrashed, grade
+from autograder.repos import CloneError, grade_repo, grade_roster
 from autograder.results import GradeReport
 from autograder.stubgen import StubError, generate, make_skeleton
-from hardway.catalogue import TOPICS, topic_by_module
+from autograder.template import release_template
+from hardway.catalogue import TOPICS, Topic, topic_by_module
 
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_GRADER_ERROR = 0, 1, 2, 3
 
@@ -54,6 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--out", type=Path, default=Path("grading-results"))
     demo_cmd.add_argument("--seed", type=int, default=None)
 
+    repo_cmd = commands.add_parser("grade-repo", help="clone one student's commit (as data) and grade it")
+    repo_cmd.add_argument("repo", help="a git URL or a local repository path")
+    repo_cmd.add_argument("--ref", default=None, help="commit, branch or tag (default: the remote's HEAD)")
+    repo_cmd.add_argument("--out", type=Path, default=None)
+    repo_cmd.add_argument("--seed", type=int, default=None)
+    repo_cmd.add_argument("--topic", action="append", default=None)
+    repo_cmd.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+
+    roster_cmd = commands.add_parser("grade-roster", help="grade every repository in a class roster CSV")
+    roster_cmd.add_argument("roster", type=Path, help="CSV with columns student,repo[,ref]")
+    roster_cmd.add_argument("--out", type=Path, default=Path("grades"))
+    roster_cmd.add_argument("--jobs", type=int, default=2, help="students graded at once (default 2)")
+    roster_cmd.add_argument("--force", action="store_true", help="regrade students whose commit was already graded")
+    roster_cmd.add_argument("--topic", action="append", default=None)
+    roster_cmd.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+
+    template_cmd = commands.add_parser("release-template", help="build the student starter repository")
+    template_cmd.add_argument("destination", type=Path)
+
+    zip_cmd = commands.add_parser("gradescope-zip", help="build a Gradescope autograder bundle")
+    zip_cmd.add_argument("--out", type=Path, default=Path("hardway-gradescope.zip"))
+
     gen_cmd = commands.add_parser("generate-exercises", help="write exercises/ from solutions/ (stubs for answers)")
     gen_cmd.add_argument("--check", action="store_true", help="only report stale skeletons (exit 1 if any)")
     return parser
@@ -79,7 +104,7 @@ def print_report(report: GradeReport, label: str) -> None:
 
 def run_grade(args: argparse.Namespace) -> int:
     try:
-        topics = [topic_by_module(name) for name in args.topic] if args.topic else None
+        topics = chosen_topics(args.topic)
     except KeyError as error:
         console.print(f"[red]autograder: {error.args[0]}[/]")
         return EXIT_USAGE
@@ -160,9 +185,71 @@ def run_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def chosen_topics(names: list[str] | None) -> list[Topic] | None:
+    """The topics named on the command line (None: all); KeyError names an unknown one."""
+    return [topic_by_module(name) for name in names] if names else None
+
+
+def run_grade_repo(args: argparse.Namespace) -> int:
+    try:
+        report = grade_repo(args.repo, args.ref, out=args.out, seed=args.seed, topics=chosen_topics(args.topic),
+                            call_timeout_s=args.timeout)
+    except KeyError as error:
+        console.print(f"[red]autograder: {error.args[0]}[/]")
+        return EXIT_USAGE
+    except CloneError as error:
+        console.print(f"[red]autograder: could not fetch {args.repo}: {error}. Check the URL or path and the ref.[/]")
+        return EXIT_USAGE
+    except GraderCrashed as error:
+        console.print(f"[red]autograder: grading failed: {error}[/]")
+        return EXIT_GRADER_ERROR
+    print_report(report, report.submission)
+    return EXIT_GRADER_ERROR if report.grader_errors else EXIT_OK
+
+
+def run_grade_roster(args: argparse.Namespace) -> int:
+    paths.require_checkout()
+    try:
+        chosen_topics(args.topic)
+        statuses = grade_roster(args.roster, args.out, jobs=args.jobs, force=args.force, topics=args.topic,
+                                call_timeout_s=args.timeout)
+    except (KeyError, ValueError, FileNotFoundError) as error:
+        console.print(f"[red]autograder: {error.args[0] if error.args else error}[/]")
+        return EXIT_USAGE
+    failed = {student: status for student, status in statuses.items() if status.startswith("error")}
+    counts = {kind: sum(s == kind for s in statuses.values()) for kind in ("graded", "unchanged")}
+    console.print(f"{counts['graded']} graded, {counts['unchanged']} unchanged since their last grade, "
+                  f"{len(failed)} failed. Class table: {args.out / 'grades.csv'}")
+    for student, status in sorted(failed.items()):
+        console.print(f"  [red]{student}[/]: {status}")
+    return EXIT_OK
+
+
+def run_release_template(args: argparse.Namespace) -> int:
+    paths.require_checkout()
+    try:
+        files = release_template(args.destination)
+    except FileExistsError as error:
+        console.print(f"[red]autograder: {error}[/]")
+        return EXIT_USAGE
+    console.print(f"Wrote the student template ({len(files)} files) to {args.destination}. "
+                  "Commit it to a fresh repository and share that with your class.")
+    return EXIT_OK
+
+
+def run_gradescope_zip(args: argparse.Namespace) -> int:
+    paths.require_checkout()
+    bundle = build_bundle(args.out)
+    console.print(f"Wrote {bundle} ({bundle.stat().st_size // 1024} KiB). Upload it as the assignment's autograder "
+                  "on Gradescope (Ubuntu base image); setup.sh installs the kit.")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"grade": run_grade, "demo": run_demo, "generate-exercises": run_generate}
+    handlers = {"grade": run_grade, "demo": run_demo, "generate-exercises": run_generate,
+                "grade-repo": run_grade_repo, "grade-roster": run_grade_roster,
+                "release-template": run_release_template, "gradescope-zip": run_gradescope_zip}
     return handlers[args.command](args)
 
 

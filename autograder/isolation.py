@@ -65,7 +65,8 @@ class Limits:
 
     @classmethod
     def for_topic(cls, topic: Topic) -> "Limits":
-        return cls(memory_mib=topic.memory_limit_mib, call_timeout_s=topic.call_timeout_s)
+        return cls(memory_mib=topic.memory_limit_mib, call_timeout_s=topic.call_timeout_s,
+                   output_mib=topic.file_size_limit_mib)
 
 
 def _signal_name(returncode: int) -> str:
@@ -111,6 +112,8 @@ class IsolatedSubmission:
     def _precheck(self) -> Exception | None:
         """Missing file or policy breach: decided once, without running any student code."""
         path = self.directory / self.topic.filename
+        if path.is_symlink():
+            return SubmissionNotFound(f"{self.topic.filename} is a symbolic link; submit the file itself.")
         if not path.is_file():
             return SubmissionNotFound(missing_message(self.topic, self.directory))
         try:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -51,6 +52,8 @@ class GradeReport:
     execution_time: float = 0.0
     tests: list[TestResult] = field(default_factory=list)
     sandbox_starts: dict[str, int] = field(default_factory=dict)
+    #: Where the submission came from (repository, commit), merged into results.json's extra_data.
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -110,6 +113,7 @@ class GradeReport:
                 "reproduce": f"autograder grade {self.submission} --seed {self.seed}",
                 "topics": {topic: {"score": s, "max_score": m} for topic, (s, m) in self.by_topic().items()},
                 "sandbox_starts": self.sandbox_starts,
+                **self.metadata,
             },
         }
 
@@ -163,12 +167,15 @@ class GradeReport:
         return "\n".join(lines)
 
     def write(self, directory: Path) -> dict[str, Path]:
+        """Write the three reports, each atomically, results.json last (its presence means complete)."""
         directory.mkdir(parents=True, exist_ok=True)
-        files = {"results.json": json.dumps(self.to_gradescope(), indent=2) + "\n",
-                 "junit.xml": self.to_junit(), "summary.md": self.to_markdown()}
+        files = {"junit.xml": self.to_junit(), "summary.md": self.to_markdown(),
+                 "results.json": json.dumps(self.to_gradescope(), indent=2) + "\n"}
         written = {}
         for name, text in files.items():
-            (directory / name).write_text(text, encoding="utf-8")
+            temporary = directory / f".{name}.tmp"
+            temporary.write_text(text, encoding="utf-8")
+            os.replace(temporary, directory / name)
             written[name] = directory / name
         return written
 

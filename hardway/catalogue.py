@@ -26,6 +26,8 @@ class Topic:
     memory_limit_mib: int = 2048
     #: Wall-clock seconds one call into the student's code may take.
     call_timeout_s: float = 10.0
+    #: Largest file (MiB) the student's code may write; printing counts too.
+    file_size_limit_mib: int = 8
     #: Modules the sandbox imports before the student's module (their start-up cost is paid once).
     preload: tuple[str, ...] = ("numpy",)
 
