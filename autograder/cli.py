@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +24,8 @@ from rich.table import Table
 from autograder import paths
 from autograder.gradescope import build_bundle
 from autograder.grading import GraderCrashed, grade
+from autograder.nbgrading import run_loop
+from autograder.notebooks import release_notebooks, write_source
 from autograder.repos import CloneError, grade_repo, grade_roster
 from autograder.results import GradeReport
 from autograder.stubgen import StubError, generate, make_skeleton
@@ -49,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("--topic", action="append", default=None, help="grade only this exercise (repeatable)")
     grade_cmd.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                            help="wall-clock limit for one call into the student's code (default: per exercise, 10 s)")
+    grade_cmd.add_argument("--task", action="append", default=None, help="grade only this task, e.g. 1.2 (repeatable)")
     grade_cmd.add_argument("--public-only", action="store_true", help="skip the hidden tests")
+    grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     grade_cmd.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
                            help="exit with status 1 if a submission scores below PERCENT")
 
@@ -78,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     zip_cmd = commands.add_parser("gradescope-zip", help="build a Gradescope autograder bundle")
     zip_cmd.add_argument("--out", type=Path, default=Path("hardway-gradescope.zip"))
+
+    notebooks_cmd = commands.add_parser("notebooks", help="write source/ from the modules and release/ with nbgrader")
+    notebooks_cmd.add_argument("--check", action="store_true", help="only report stale notebooks (exit 1 if any)")
+
+    loop_cmd = commands.add_parser("nbgrader-loop", help="collect, autograde (in parallel), feedback and export "
+                                   "with real nbgrader")
+    loop_cmd.add_argument("course", type=Path, help="the nbgrader course directory (holds nbgrader_config.py)")
+    loop_cmd.add_argument("assignment", help="e.g. ex01_forward_autodiff")
+    loop_cmd.add_argument("--collect-from", type=Path, default=None,
+                          help="a folder of student folders, each holding that student's notebook")
+    loop_cmd.add_argument("--jobs", type=int, default=2, help="students autograded at once (default 2)")
 
     gen_cmd = commands.add_parser("generate-exercises", help="write exercises/ from solutions/ (stubs for answers)")
     gen_cmd.add_argument("--check", action="store_true", help="only report stale skeletons (exit 1 if any)")
@@ -113,24 +130,45 @@ def run_grade(args: argparse.Namespace) -> int:
         console.print(f"[red]autograder: not a folder: {', '.join(missing)}. Pass the folder that holds the "
                       "student's exercise files.[/]")
         return EXIT_USAGE
+    several = len(args.submissions) > 1
+    tasks = frozenset(args.task) if args.task else None
+    unknown = sorted(task for task in tasks or () if not any(task in topic.tasks for topic in TOPICS))
+    if unknown:
+        console.print(f"[red]autograder: no such task: {', '.join(unknown)} (tasks look like 1.2)[/]")
+        return EXIT_USAGE
+    jobs = [(submission, (args.out / submission.resolve().name if several else args.out) if args.out else None,
+             args.seed, topics, not args.public_only, args.timeout, tasks) for submission in args.submissions]
+    if args.jobs > 1 and several:
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
+            outcomes = list(pool.map(grade_and_write, *zip(*jobs)))
+    else:
+        outcomes = [grade_and_write(*job) for job in jobs]
     status = EXIT_OK
-    for submission in args.submissions:
-        try:
-            report = grade(submission, seed=args.seed, topics=topics, include_hidden=not args.public_only,
-                           call_timeout_s=args.timeout)
-        except GraderCrashed as error:
-            console.print(f"[red]autograder: grading {submission} failed: {error}[/]")
-            return EXIT_GRADER_ERROR
-        out = args.out
-        if out is not None:
-            out = out / submission.resolve().name if len(args.submissions) > 1 else out
-            report.write(out)
-        print_report(report, str(submission))
-        if report.grader_errors:
+    for submission, outcome in zip(args.submissions, outcomes):
+        if isinstance(outcome, str):
+            console.print(f"[red]autograder: {outcome}[/]")
             status = EXIT_GRADER_ERROR
-        elif args.fail_under is not None and report.score < report.max_score * args.fail_under / 100:
+            continue
+        print_report(outcome, str(submission))
+        if outcome.grader_errors:
+            status = EXIT_GRADER_ERROR
+        elif args.fail_under is not None and outcome.score < outcome.max_score * args.fail_under / 100:
             status = max(status, EXIT_BELOW_THRESHOLD)
     return status
+
+
+def grade_and_write(submission: Path, out: Path | None, seed: int | None, topics: list[Topic] | None,
+                    include_hidden: bool, timeout: float | None,
+                    tasks: frozenset[str] | None = None) -> GradeReport | str:
+    """Grade one folder and write its reports (in a worker process when grading in parallel)."""
+    try:
+        report = grade(submission, seed=seed, topics=topics, include_hidden=include_hidden, call_timeout_s=timeout,
+                       tasks=tasks)
+    except GraderCrashed as error:
+        return f"grading {submission} failed: {error}"
+    if out is not None:
+        report.write(out)
+    return report
 
 
 def make_partial_example(directory: Path) -> Path:
@@ -245,11 +283,41 @@ def run_gradescope_zip(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_notebooks(args: argparse.Namespace) -> int:
+    paths.require_checkout()
+    stale = write_source(check=args.check) + release_notebooks(check=args.check)
+    for path in stale:
+        console.print(f"{path.relative_to(paths.KIT_ROOT)} {'is stale' if args.check else 'written'}")
+    if args.check and stale:
+        console.print("Run `autograder notebooks` after changing solutions/ or the tests.")
+        return EXIT_BELOW_THRESHOLD
+    if not stale:
+        console.print("source/ and release/ are up to date")
+    return EXIT_OK
+
+
+def run_nbgrader_loop(args: argparse.Namespace) -> int:
+    if not (args.course / "nbgrader_config.py").exists():
+        console.print(f"[red]autograder: {args.course} has no nbgrader_config.py; pass the course directory.[/]")
+        return EXIT_USAGE
+    try:
+        report = run_loop(args.course, args.assignment, collect_from=args.collect_from, jobs=args.jobs)
+    except RuntimeError as error:
+        console.print(f"[red]autograder: {error}[/]")
+        return EXIT_GRADER_ERROR
+    console.print(f"{len(report.graded)} autograded, {len(report.feedback)} feedback files, "
+                  f"grades in {report.grades_csv}.")
+    for student, problem in sorted(report.problems.items()):
+        console.print(f"  [red]{student}[/]: {problem}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"grade": run_grade, "demo": run_demo, "generate-exercises": run_generate,
                 "grade-repo": run_grade_repo, "grade-roster": run_grade_roster,
-                "release-template": run_release_template, "gradescope-zip": run_gradescope_zip}
+                "release-template": run_release_template, "gradescope-zip": run_gradescope_zip,
+                "notebooks": run_notebooks, "nbgrader-loop": run_nbgrader_loop}
     return handlers[args.command](args)
 
 

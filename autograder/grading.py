@@ -33,9 +33,11 @@ from hardway.submission import SubmissionError
 class GradingPlugin:
     """A pytest plugin object that isolates the submission and records every outcome."""
 
-    def __init__(self, report: GradeReport, call_timeout_s: float | None = None) -> None:
+    def __init__(self, report: GradeReport, call_timeout_s: float | None = None,
+                 tasks: frozenset[str] | None = None) -> None:
         self.report = report
         self.call_timeout_s = call_timeout_s
+        self.tasks = tasks
         self.sandboxes: list[IsolatedSubmission] = []
         self._pending: dict[str, TestResult] = {}
 
@@ -47,6 +49,13 @@ class GradingPlugin:
         sandbox = IsolatedSubmission(topic, directory, limits)
         self.sandboxes.append(sandbox)
         return sandbox
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if self.tasks is None:
+            return
+        chosen = [item for item in items if (task_marker(item) or ("",))[0] in self.tasks]
+        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+        items[:] = chosen
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -104,18 +113,21 @@ class GraderCrashed(RuntimeError):
 
 
 def grade(submission_dir: Path, *, seed: int | None = None, topics: list[Topic] | None = None,
-          include_hidden: bool = True, call_timeout_s: float | None = None) -> GradeReport:
+          include_hidden: bool = True, call_timeout_s: float | None = None,
+          tasks: frozenset[str] | None = None) -> GradeReport:
     """Grade `submission_dir` (a student checkout or a folder of exercise modules)."""
     paths.require_checkout()
     seed = secrets.randbelow(2**31) if seed is None else seed
     submission_dir = locate_modules(Path(submission_dir))
     report = GradeReport(submission=str(submission_dir), seed=seed)
-    plugin = GradingPlugin(report, call_timeout_s)
+    plugin = GradingPlugin(report, call_timeout_s, tasks)
+    if tasks:
+        topics = [topic for topic in topics or TOPICS if set(topic.tasks) & tasks]
     started = time.perf_counter()
     exit_code = pytest.main(pytest_arguments(submission_dir, seed, test_files(topics or list(TOPICS), include_hidden)),
                             plugins=[plugin])
     report.execution_time = time.perf_counter() - started
-    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise GraderCrashed(f"pytest stopped with {exit_code!r} before grading finished")
     return report
 

@@ -22,7 +22,7 @@ class Topic:
     forbidden_imports: tuple[str, ...] = ()
     #: Why they are forbidden, in words a student understands.
     forbidden_reason: str = ""
-    #: Address-space limit for the process that runs the student's code.
+    #: Memory limit (MiB of data the sandbox may allocate) for the process that runs the student's code.
     memory_limit_mib: int = 2048
     #: Wall-clock seconds one call into the student's code may take.
     call_timeout_s: float = 10.0
@@ -53,6 +53,74 @@ TOPICS: tuple[Topic, ...] = (
             "this exercise is about building automatic differentiation by hand, "
             "so libraries that differentiate for you are not allowed here"
         ),
+    ),
+    Topic(
+        number=2,
+        module="ex02_gradient_descent",
+        title="Gradient descent by hand",
+        tasks={
+            "2.1": "The Rosenbrock function and its analytic gradient",
+            "2.2": "Checking gradients: central differences and relative error",
+            "2.3": "Gradient descent: the trajectory, early stopping, divergence",
+            "2.4": "Minimising a parabola",
+            "2.5": "Fitting a sine curve by hand",
+            "2.6": "Plotting the descent path",
+        },
+        forbidden_imports=("torch", "jax", "jaxlib", "autograd", "sympy", "tensorflow", "functorch"),
+        forbidden_reason=(
+            "this exercise is about deriving and following gradients by hand with numpy, "
+            "so libraries that differentiate for you are not allowed here"
+        ),
+        preload=("numpy", "matplotlib", "matplotlib.pyplot"),
+    ),
+    Topic(
+        number=3,
+        module="ex03_autograd_loops",
+        title="PyTorch autograd loops",
+        tasks={
+            "3.1": "Gradients with backward(): a line and a cubic",
+            "3.2": "The Rosenbrock gradient by autograd",
+            "3.3": "A descent loop: no_grad updates, zeroed gradients, early stop",
+            "3.4": "Fitting a parabola with a design matrix",
+            "3.5": "Fitting a sine curve with autograd",
+            "3.6": "Locating a Gaussian blob by least squares",
+        },
+        memory_limit_mib=6144,
+        call_timeout_s=60.0,
+        preload=("numpy", "torch"),
+    ),
+    Topic(
+        number=4,
+        module="ex04_optimizers",
+        title="Training with torch.optim",
+        tasks={
+            "4.1": "Choosing an optimizer by name: SGD, momentum, Adam",
+            "4.2": "The canonical training loop, and evaluation",
+            "4.3": "Linear regression as an nn.Module",
+            "4.4": "SGD with momentum and Adam by hand, matching torch",
+            "4.5": "A loss landscape that leaves the model untouched",
+            "4.6": "Comparing optimizers and plotting their losses",
+        },
+        memory_limit_mib=6144,
+        call_timeout_s=60.0,
+        preload=("numpy", "torch", "matplotlib", "matplotlib.pyplot"),
+    ),
+    Topic(
+        number=5,
+        module="ex05_checkpointing",
+        title="Checkpoints that resume exactly",
+        tasks={
+            "5.1": "Saving a checkpoint atomically",
+            "5.2": "Loading safely with weights_only",
+            "5.3": "Capturing and restoring every random generator",
+            "5.4": "Training that resumes bit for bit",
+            "5.5": "A checkpoint manager: latest, best, pruning",
+            "5.6": "Loading a GPU checkpoint on a CPU-only machine",
+        },
+        memory_limit_mib=6144,
+        call_timeout_s=60.0,
+        file_size_limit_mib=64,
+        preload=("numpy", "torch"),
     ),
 )
 

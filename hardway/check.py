@@ -46,7 +46,7 @@ class OutcomeRecorder:
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees the report after the plugin explained it
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
         if report.when == "call" or (report.failed and report.when == "setup"):

@@ -50,7 +50,7 @@ def fail(call: str, got: Any, expected: str, hint: str = "") -> None:
     __tracebackhide__ = True
     task = current_task.get()
     prefix = f"Task {task}: " if task else ""
-    message = f"{prefix}`{one_line(call)}` gave {_show(got)}; expected {expected}."
+    message = f"{prefix}`{one_line(call, limit=1000)}` gave {_show(got)}; expected {expected}."
     if hint:
         message += f"\nHint: {hint}"
     raise ExpectationFailed(message)
@@ -72,6 +72,10 @@ def _shape_of(value: Any) -> Any:
     """The nesting structure of a value: where numbers sit, as a comparable key."""
     if isinstance(value, np.ndarray):
         return ("array", value.shape)
+    if isinstance(value, TensorRecord):
+        return ("tensor", value.data.shape)
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((key, _shape_of(item)) for key, item in value.items())))
     if isinstance(value, (list, tuple)):
         return (type(value).__name__, tuple(_shape_of(item) for item in value))
     if _is_number(value):
@@ -84,7 +88,8 @@ def close(call: str, got: Any, expected: Any, *, hint: str = "", rtol: float = 1
     """`got` equals `expected` to within tolerance, with the same structure.
 
     Numbers compare with ``|got - expected| <= atol + rtol * |expected|``.
-    Tuples and lists must have the same length (and, with `strict_container`, the same type).
+    Tuples and lists must have the same length (and, with `strict_container`, the same type);
+    dicts the same keys; a TensorRecord compares by its data (check its flags separately).
     """
     __tracebackhide__ = True
     want = _show(expected)
@@ -105,10 +110,16 @@ def _loose_shape(value: Any) -> Any:
     """Like `_shape_of`, but a list and a tuple of the same items look alike."""
     if isinstance(value, (list, tuple)):
         return ("sequence", tuple(_loose_shape(item) for item in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((key, _loose_shape(item)) for key, item in value.items())))
     return _shape_of(value)
 
 
 def _flatten(value: Any) -> list[float]:
+    if isinstance(value, TensorRecord):
+        value = value.data
+    if isinstance(value, dict):
+        return [number for key in sorted(value) for number in _flatten(value[key])]
     if isinstance(value, np.ndarray):
         return [float(item) for item in value.ravel()]
     if isinstance(value, (list, tuple)):

@@ -13,6 +13,7 @@ It gives tests what they need and nothing more:
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import zlib
@@ -50,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("MPLBACKEND", "Agg")  # tests draw plots, but never open windows
     config.addinivalue_line("markers", "task(id, points=1): the exercise task a test checks, and its points")
     if config.getoption("grading_seed") is None:
         config.option.grading_seed = secrets.randbelow(2**31)
@@ -60,21 +62,36 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"hardway: grading seed {config.getoption('grading_seed')} (pass --grading-seed to repeat a run)"
 
 
+_device_share = pytest.StashKey[int]()
+
+
 def task_marker(item: pytest.Item) -> tuple[str, float] | None:
-    """(task id, points) from the test's `task` marker, or None if it has none."""
+    """(task id, points) from the test's `task` marker, or None if it has none.
+
+    A test run once per device shares its points among its runs, so a grader
+    with a GPU and one without give the same maximum score.
+    """
     marker = item.get_closest_marker("task")
     if marker is None:
         return None
     if not marker.args or not isinstance(marker.args[0], str):
         raise pytest.UsageError(f"{item.nodeid}: write the marker as @pytest.mark.task('1.2', points=1)")
     topic_of_task(marker.args[0])  # an unknown id is a mistake in the test: fail loudly
-    return marker.args[0], float(marker.kwargs.get("points", 1))
+    return marker.args[0], float(marker.kwargs.get("points", 1)) / item.stash.get(_device_share, 1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    runs_per_device: dict[tuple[object, ...], list[pytest.Item]] = defaultdict(list)
     for item in items:
         if "submission" in getattr(item, "fixturenames", ()) and task_marker(item) is None:
             raise pytest.UsageError(f"{item.nodeid} uses `submission` but has no @pytest.mark.task(...) marker")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "device" in params:
+            others = tuple(sorted((name, repr(value)) for name, value in params.items() if name != "device"))
+            runs_per_device[(item.path, getattr(item, "originalname", item.name), others)].append(item)
+    for runs in runs_per_device.values():
+        for item in runs:
+            item.stash[_device_share] = len(runs)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -58,7 +58,8 @@ def run_snippet(module: ModuleType, source: str, inputs: dict[str, Any]) -> Any:
     return eval(last, namespace) if last is not None else None  # noqa: S307
 
 
-def one_line(source: str) -> str:
-    """A snippet written on one line, for messages."""
+def one_line(source: str, limit: int = 300) -> str:
+    """A snippet written on one line (cut to `limit` characters), for messages."""
     lines = [line.strip() for line in textwrap.dedent(source).strip().splitlines() if line.strip()]
-    return "; ".join(lines)
+    text = "; ".join(lines)
+    return text if len(text) <= limit else text[: limit - 5] + " ..."

@@ -47,7 +47,9 @@ class ImportBlocker(MetaPathFinder):
 def set_limits(config: dict[str, Any]) -> None:
     """Cap memory, CPU time, file size and process count (soft and hard alike)."""
     limits = {
-        resource.RLIMIT_AS: config["memory_mib"] * _MIB,
+        # RLIMIT_DATA rather than RLIMIT_AS: it counts memory actually asked for, not address space that
+        # CUDA and BLAS libraries reserve but never touch, which RLIMIT_AS would refuse outright.
+        resource.RLIMIT_DATA: config["memory_mib"] * _MIB,
         resource.RLIMIT_CPU: config["cpu_seconds"],
         resource.RLIMIT_FSIZE: config["output_mib"] * _MIB,
         resource.RLIMIT_CORE: 0,

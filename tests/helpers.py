@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +16,18 @@ ALTERNATIVE = Path(__file__).parent / "alt_implementations"
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the installed `autograder` command as a user would (a new process)."""
-    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,
-                          cwd=cwd or paths.KIT_ROOT, timeout=timeout)
+    """Run the installed `autograder` command as a user would (a new process).
+
+    On a timeout the command's whole process group goes, worker processes included.
+    """
+    with subprocess.Popen([sys.executable, "-m", "autograder", *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, cwd=cwd or paths.KIT_ROOT, start_new_session=True) as run:
+        try:
+            stdout, stderr = run.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
 
 
 def reference_source() -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import paths
+from autograder.stubgen import find_regions
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,13 @@ class Mutant:
     old: str
     new: str
     feedback: str
+
+    @property
+    def task(self) -> str | None:
+        """The task whose solution region the mistake sits in (None: given code, so every task)."""
+        reference = (paths.SOLUTIONS_DIR / f"{self.topic}.py").read_text()
+        line = reference[: reference.index(self.old)].count("\n") + 1
+        return next((region.task for region in find_regions(reference) if region.begin < line < region.end), None)
 
     def source(self) -> str:
         reference = (paths.SOLUTIONS_DIR / f"{self.topic}.py").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 
 import pytest
@@ -14,20 +15,26 @@ MUTANTS = all_mutants()
 
 
 def folder_name(mutant: Mutant) -> str:
-    return mutant.name.replace(" ", "-").replace("'", "")
+    return re.sub(r"[^\w.-]+", "-", mutant.name)
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, dict]:
-    """All mutants of a topic graded in one `autograder grade` run, as a class would be."""
+    """Mutants graded with the real CLI, one run per (topic, task), each run two students at a time.
+
+    A mutant is graded on the tests of the task its mistake sits in (all tasks for given code), which
+    is where its points are lost and its hint is given.
+    """
     root, out = tmp_path_factory.mktemp("mutants"), tmp_path_factory.mktemp("mutant-results")
-    by_topic: dict[str, list[Mutant]] = defaultdict(list)
+    groups: dict[tuple[str, str | None], list[Mutant]] = defaultdict(list)
     for mutant in MUTANTS:
-        by_topic[mutant.topic].append(mutant)
-    for topic, mutants in by_topic.items():
+        groups[(mutant.topic, mutant.task)].append(mutant)
+    for (topic, task), mutants in groups.items():
         folders = [write_submission(root / folder_name(m), m.source(), name=f"{topic}.py") for m in mutants]
-        completed = run_cli("grade", *map(str, folders), "--topic", topic, "--seed", "3", "--out", str(out),
-                            "--timeout", "5")
+        scope = ["--task", task] if task else []
+        target = out / folders[0].name if len(folders) == 1 else out  # one submission: reports go straight in --out
+        completed = run_cli("grade", *map(str, folders), "--topic", topic, *scope, "--seed", "3", "--out", str(target),
+                            "--timeout", "20", "--jobs", "2", timeout=300 + 120 * len(mutants))
         assert completed.returncode == 0, completed.stdout + completed.stderr
     return {m.name: json.loads((out / folder_name(m) / "results.json").read_text()) for m in MUTANTS}
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import re
-from pathlib import Path
 
 import pytest
 
 from autograder import paths
+from autograder.suites import marked_points
 from autograder.stubgen import StubError, find_regions, generate, make_skeleton
 from hardway.catalogue import TOPICS
 
@@ -59,23 +58,13 @@ def test_no_solution_code_survives_in_the_skeletons():
             assert not [line for line in body if line in skeleton], region.qualname
 
 
-def _marked_tasks(test_file: Path) -> set[str]:
-    tree = ast.parse(test_file.read_text())
-    found = set()
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "task"
-                and node.args and isinstance(node.args[0], ast.Constant)):
-            found.add(node.args[0].value)
-    return found
-
-
 @pytest.mark.parametrize("topic", TOPICS, ids=lambda t: t.module)
 def test_every_task_has_stubs_public_tests_hidden_tests_and_a_readme_row(topic):
     solution = (paths.SOLUTIONS_DIR / topic.filename).read_text()
     tasks = set(topic.tasks)
     assert {region.task for region in find_regions(solution)} == tasks
-    assert _marked_tasks(paths.public_tests(topic)) == tasks
-    assert _marked_tasks(paths.hidden_tests(topic)) == tasks
+    assert set(marked_points(paths.public_tests(topic))) == tasks
+    assert set(marked_points(paths.hidden_tests(topic))) == tasks
     readme_rows = dict(re.findall(r"^\| (\d+\.\d+) \| (.+?) \|", README.read_text(), flags=re.M))
     for task, title in topic.tasks.items():
         assert readme_rows.get(task) == title, f"README's task table should list {task} as {title!r}"

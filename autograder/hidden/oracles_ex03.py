@@ -1,0 +1,299 @@
+"""Independent oracles and diagnosis helpers for the hidden tests of exercise 3.
+
+Every loop of the exercise is re-run here in plain float64 numpy with the
+gradients written out by hand, so none of it shares code (or autograd) with a
+submission or the reference. Each loop can also replay one typical mistake
+(gradients never zeroed, a step uphill, the wrong loss scale, ...): when a
+submission's numbers match a mistaken replay, the test can say which mistake
+it made instead of only "wrong number".
+
+`call` runs a snippet so that a torch error with a well-known cause becomes
+a hint that names the fix, while any other error reaches the student with
+their traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from hardway import expect
+from hardway.plaindata import TensorRecord
+from hardway.submission import StudentCodeRaised, SubmissionError
+
+# -- what each typical mistake is called, and what to tell the student ----------------------
+
+MISTAKE_HINTS = {
+    "keeps gradients": ("the gradient was never zeroed: backward() adds into .grad, so every step followed the sum "
+                        "of all the gradients so far. Zero it after each update (x.grad.zero_() or x.grad = None)"),
+    "ascends": "the loss went up: step against the gradient, x -= lr * x.grad (a minus sign, not a plus)",
+    "ignores grad_tol": "the loop never stopped early: stop as soon as the gradient norm falls below grad_tol",
+    "checks after": ("check the gradient norm right after backward() and BEFORE the update, and stop without "
+                     "updating; `steps` counts updates and `history` has one loss per call of f"),
+    "broadcast": ("the predictions have shape (n, 1) and y has shape (n,): their difference broadcasts to an (n, n) "
+                  "matrix. Reshape y to (n, 1) (or flatten the predictions) before subtracting"),
+    "sum": "the loss is the MEAN of the squared errors, not their sum",
+    "no half": "the loss has a factor 1/2 in front: 1/2 * mean((sin(omega x + t) - y)^2), as in exercise 2",
+    "mean": "the loss here is the SUM of the squared differences over all pixels, not their mean",
+    "precision": ("close, but not equal to rounding error: compute in float64, creating the parameters with the "
+                  "data's dtype (**tensor_options(x)); float32 keeps only about 7 digits"),
+    "swapped": ("pos is (x, y): x is the column index j and y the row index i, "
+                "image[i, j] = exp(-((i - y)^2 + (j - x)^2) / (2 sigma^2))"),
+}
+
+#: Fragments of torch's error messages, and the fix each one calls for.
+KNOWN_ERRORS = (
+    ("leaf Variable that requires grad is being used in an in-place operation",
+     "an in-place update of a leaf that requires grad must run inside `with torch.no_grad():`"),
+    ("does not require grad and does not have a grad_fn",
+     "backward() found no tensor with requires_grad=True behind the result: create the leaves with "
+     "requires_grad=True (and compute outside torch.no_grad())"),
+    ("NoneType",
+     "if that None was a .grad: only leaf tensors created with requires_grad=True get one, and an update outside "
+     "torch.no_grad() turns x into a non-leaf whose .grad stays None"),
+    ("backward through the graph a second time",
+     "compute a fresh loss from the current parameters in every step before calling backward() again"),
+    ("grad can be implicitly created only for scalar outputs",
+     "backward() needs a scalar: reduce the loss to one number (.mean() or .sum()) first"),
+    ("same device", "create every new tensor on the device of the inputs (**tensor_options(x), or device=x.device)"),
+    ("dtype", "create every new tensor with the inputs' dtype (**tensor_options(x), or dtype=x.dtype)"),
+    ("scalar type", "create every new tensor with the inputs' dtype (**tensor_options(x), or dtype=x.dtype)"),
+)
+
+
+def error_hint(message: str) -> str | None:
+    for fragment, hint in KNOWN_ERRORS:
+        if fragment in message:
+            return hint
+    return None
+
+
+# -- running a snippet so that torch's classic errors come back as hints ---------------------
+
+
+def call(submission: Any, shown: str, expression: str, *, setup: str = "", **inputs: Any) -> Any:
+    """The value of `expression` after `setup`.
+
+    A torch error whose cause is well known fails the test with the fix as its
+    hint; any other error (and an unfinished stub) propagates unchanged, so the
+    student still sees their traceback.
+    """
+    __tracebackhide__ = True
+    try:
+        return submission.run(f"{setup}\n{expression}", **inputs)
+    except Exception as error:
+        if isinstance(error, StudentCodeRaised):
+            name, message = error.type_name, error.message
+        elif isinstance(error, (SubmissionError, NotImplementedError)):
+            raise
+        else:  # in-process runs raise the student's own exception
+            name, message = type(error).__name__, str(error)
+        hint = error_hint(message)
+        if hint is None or name == "NotImplementedError":
+            raise
+        expect.fail(shown, f"{name}: {message[:300]}", "a result, not an error", hint)
+
+
+# -- checking what came back -----------------------------------------------------------------
+
+
+def floats(call_text: str, got: Any, count: int, hint: str) -> None:
+    """`got` is a tuple/list of `count` Python floats."""
+    __tracebackhide__ = True
+    if not isinstance(got, (tuple, list)) or len(got) != count:
+        expect.fail(call_text, got, f"a tuple of {count} Python floats", hint)
+    for item in got:
+        expect.is_float(call_text, item, hint=hint)
+
+
+FLOAT_HINT = "return plain Python floats: call .item() on a one-element tensor (a tensor is not a float)"
+
+
+def descent_result(call_text: str, got: Any) -> tuple[Any, int, list[float]]:
+    """`got` split into (x, steps, history), once it has that shape and those types."""
+    __tracebackhide__ = True
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        expect.fail(call_text, got, "a tuple (x, steps, history)")
+    x_got, steps_got, history_got = got
+    if type(steps_got) is not int:
+        expect.fail(call_text, steps_got, "`steps` as a Python int", "count the updates in a plain int")
+    if not isinstance(history_got, list):
+        expect.fail(call_text, history_got, "`history` as a list of Python floats")
+    for loss in history_got:
+        expect.is_float(f"the losses in the history of {call_text}", loss,
+                        hint="append loss.item() to history, not the loss tensor itself")
+    return x_got, steps_got, history_got
+
+
+def tensor_values(call_text: str, got: Any, shape: tuple[int, ...], device: str, *,
+                  not_a_tensor: str = "return a torch tensor here", dtype: str = "float64") -> np.ndarray:
+    """The data of a returned tensor after checking it is a detached `dtype` tensor of `shape` on `device`."""
+    __tracebackhide__ = True
+    if not isinstance(got, TensorRecord):
+        expect.fail(call_text, got, f"a torch tensor of shape {shape}", not_a_tensor)
+    if got.requires_grad or got.has_grad_fn:
+        expect.fail(call_text, got, "a detached tensor (requires_grad False, no grad_fn)",
+                    "return x.detach(): a tensor that still requires grad drags its graph along with it")
+    if tuple(got.data.shape) != tuple(shape):
+        expect.fail(call_text, got, f"a tensor of shape {shape}, not {tuple(got.data.shape)}")
+    if not got.device.startswith(device):
+        expect.fail(call_text, got, f"a tensor on {device}, not on {got.device}",
+                    "create every new tensor on the input's device (**tensor_options(x))")
+    if got.dtype != dtype:
+        expect.fail(call_text, got, f"a {dtype} tensor, not {got.dtype}",
+                    "create every new tensor with the input's dtype (**tensor_options(x))")
+    return got.data
+
+
+def closest_mistake(got: Any, replays: dict[str, Any], rtol: float, atol: float) -> str | None:
+    """The name of the first mistaken replay that `got` matches, if any."""
+    flat = _flatten(got)
+    if flat is None:
+        return None
+    for name, replay in replays.items():
+        expected = _flatten(replay)
+        if expected is not None and len(expected) == len(flat) and np.allclose(flat, expected, rtol=rtol, atol=atol,
+                                                                              equal_nan=True):
+            return name
+    return None
+
+
+def _flatten(value: Any) -> np.ndarray | None:
+    if isinstance(value, TensorRecord):
+        value = value.data
+    if isinstance(value, (tuple, list)):
+        parts = [_flatten(item) for item in value]
+        if any(part is None for part in parts):
+            return None
+        return np.concatenate(parts) if parts else np.zeros(0)
+    try:
+        return np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return None
+
+
+# -- 3.3: descent on a quadratic -------------------------------------------------------------
+
+
+def quadratic_descent(matrix: np.ndarray, offset: np.ndarray, x0: Any, lr: float, max_steps: int,
+                      grad_tol: float, mistake: str | None = None) -> tuple[np.ndarray, int, list[float], list[float]]:
+    """Descend f(x) = 1/2 x.A.x - b.x: (final x, updates, losses, gradient norms), as the task specifies.
+
+    `x0` may be a scalar (then A and b have one entry); the final x has x0's shape.
+    """
+    shape = np.shape(x0)
+    x = np.asarray(x0, dtype=np.float64).reshape(-1).copy()
+    summed = np.zeros_like(x)
+    history: list[float] = []
+    norms: list[float] = []
+    steps = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(max_steps):
+            history.append(float(0.5 * x @ matrix @ x - offset @ x))
+            gradient = matrix @ x - offset
+            if mistake == "keeps gradients":
+                summed = summed + gradient
+                gradient = summed
+            norms.append(float(np.linalg.norm(gradient)))
+            if norms[-1] < grad_tol and mistake != "ignores grad_tol":
+                if mistake == "checks after":
+                    x = x - lr * gradient
+                    steps += 1
+                break
+            x = x + lr * gradient if mistake == "ascends" else x - lr * gradient
+            steps += 1
+    return x.reshape(shape), steps, history, norms
+
+
+def random_quadratic(rng: np.random.Generator, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """A symmetric positive definite A (eigenvalues in [0.5, 2]) and an offset b."""
+    basis, _ = np.linalg.qr(rng.normal(size=(dim, dim)))
+    matrix = basis @ np.diag(rng.uniform(0.5, 2.0, size=dim)) @ basis.T
+    return (matrix + matrix.T) / 2, rng.uniform(-2.0, 2.0, size=dim)
+
+
+# -- 3.4: fitting a parabola -----------------------------------------------------------------
+
+
+def parabola_fit(x: np.ndarray, y: np.ndarray, lr: float, steps: int, mistake: str | None = None) -> np.ndarray:
+    """Gradient descent on mean((X w - y)^2) with X = [x^2, x, 1], from w = 0; returns (a, b, c)."""
+    design = np.stack([x**2, x, np.ones_like(x)], axis=1)
+    weights = np.zeros(3)
+    summed = np.zeros(3)
+    count = len(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            residual = design @ weights - (np.mean(y) if mistake == "broadcast" else y)
+            gradient = 2.0 * design.T @ residual / count
+            if mistake == "sum":
+                gradient = gradient * count
+            if mistake == "keeps gradients":
+                summed = summed + gradient
+                gradient = summed
+            weights = weights + lr * gradient if mistake == "ascends" else weights - lr * gradient
+    return weights
+
+
+# -- 3.5: fitting a sine ---------------------------------------------------------------------
+
+
+def sine_fit(x: np.ndarray, y: np.ndarray, omega: float, t: float, lr: float, steps: int,
+             mistake: str | None = None) -> tuple[float, float]:
+    """Gradient descent on 1/2 mean((sin(omega x + t) - y)^2) with the hand-derived gradient."""
+    summed = np.zeros(2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            phase = omega * x + t
+            pull = (np.sin(phase) - y) * np.cos(phase)
+            gradient = np.array([np.mean(pull * x), np.mean(pull)])
+            if mistake == "no half":
+                gradient = 2 * gradient
+            if mistake == "sum":
+                gradient = gradient * len(x)
+            if mistake == "keeps gradients":
+                summed = summed + gradient
+                gradient = summed
+            sign = -1.0 if mistake == "ascends" else 1.0
+            omega, t = omega - sign * lr * gradient[0], t - sign * lr * gradient[1]
+    return float(omega), float(t)
+
+
+# -- 3.6: a Gaussian blob --------------------------------------------------------------------
+
+
+def gaussian(size: int, x: float, y: float, sigma: float, swapped: bool = False) -> np.ndarray:
+    """image[i, j] = exp(-((i - y)^2 + (j - x)^2) / (2 sigma^2)); `swapped` exchanges the roles of x and y."""
+    if swapped:
+        x, y = y, x
+    rows = np.arange(size, dtype=np.float64)[:, None]
+    columns = np.arange(size, dtype=np.float64)[None, :]
+    return np.exp(-((rows - y) ** 2 + (columns - x) ** 2) / (2 * sigma**2))
+
+
+def gaussian_fit(image: np.ndarray, pos0: Sequence[float], sigma0: float, lr: float, steps: int,
+                 mistake: str | None = None) -> tuple[tuple[float, float], float]:
+    """Gradient descent on sum((gaussian - image)^2) over (x, y, sigma) with the hand-derived gradient."""
+    size = image.shape[0]
+    rows = np.arange(size, dtype=np.float64)[:, None]
+    columns = np.arange(size, dtype=np.float64)[None, :]
+    x, y, sigma = float(pos0[0]), float(pos0[1]), float(sigma0)
+    summed = np.zeros(3)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for _ in range(steps):
+            across, down = (columns - y, rows - x) if mistake == "swapped" else (columns - x, rows - y)
+            squared = across**2 + down**2
+            model = np.exp(-squared / (2 * sigma**2))
+            weight = 2 * (model - image) * model
+            gradient = np.array([np.sum(weight * across) / sigma**2, np.sum(weight * down) / sigma**2,
+                                 np.sum(weight * squared) / sigma**3])
+            if mistake == "swapped":
+                gradient[:2] = gradient[1::-1]
+            if mistake == "mean":
+                gradient = gradient / image.size
+            if mistake == "keeps gradients":
+                summed = summed + gradient
+                gradient = summed
+            sign = -1.0 if mistake == "ascends" else 1.0
+            x, y, sigma = x - sign * lr * gradient[0], y - sign * lr * gradient[1], sigma - sign * lr * gradient[2]
+    return (float(x), float(y)), float(sigma)

@@ -1,0 +1,455 @@
+"""Hidden tests for exercise 4 (never shipped to students).
+
+Data, architectures, learning rates, seeds and step counts are drawn from
+`rng`, which the grading seed fixes. Every snippet seeds torch itself before
+building its model, and the grader builds the identical model from the same
+source and seed in its own process, then trains it with ``torch.optim`` and a
+loop of its own (see `oracles_ex04`), or solves least squares in closed form.
+Those oracles must agree with the reference solution before a student's
+answer is judged. Each test runs once per available device (the CPU, plus
+CUDA where the grader has it); the device name reaches the snippet as `device`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.hidden.oracles import agreed
+from autograder.hidden.oracles_ex04 import (
+    DATA,
+    IMPORTS,
+    ITEM_HINT,
+    PARAMETERS,
+    available_devices,
+    build,
+    hand_loop,
+    least_squares,
+    loop_hint,
+    model_source,
+    parameters_of,
+    random_architecture,
+    random_data,
+    tensors,
+)
+from hardway import expect
+
+RTOL, ATOL = 1e-8, 1e-10
+NAMES = ("sgd", "momentum", "adam")
+
+
+@pytest.fixture(params=available_devices())
+def device(request: pytest.FixtureRequest) -> str:
+    """The device the snippets put their tensors on."""
+    return request.param
+
+
+def torch_optimizer(name: str, params: Any, lr: float, **options: Any) -> Any:
+    """The optimizer each name stands for, made directly with torch.optim."""
+    import torch
+
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, **options)
+    if name == "momentum":
+        return torch.optim.SGD(params, lr=lr, **{"momentum": 0.9, **options})
+    return torch.optim.Adam(params, lr=lr, **options)
+
+
+def check_losses(call: str, got: Any, expected: list[float]) -> None:
+    __tracebackhide__ = True
+    if not isinstance(got, list) or len(got) != len(expected):
+        expect.fail(call, got, f"a list of {len(expected)} losses, one per epoch")
+    for value in got:
+        expect.is_float(call, value, hint=ITEM_HINT)
+    expect.close(call, got, expected, rtol=RTOL, atol=ATOL, hint=loop_hint(got, expected))
+
+
+def random_problem(rng: np.random.Generator) -> tuple[str, np.ndarray, np.ndarray, int]:
+    """(model-building source, xs, ys, seed) for a small random regression problem."""
+    n_in = int(rng.integers(1, 5))
+    xs, ys = random_data(rng, n_in)
+    return model_source(random_architecture(rng, n_in)), xs, ys, int(rng.integers(0, 10_000))
+
+
+# -- 4.1 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("4.1", points=2)
+def test_make_optimizer_with_random_settings_steps_like_torch(submission, reference, rng, device):
+    for name in rng.permutation(NAMES).tolist():
+        build_model, xs, ys, seed = random_problem(rng)
+        lr = float(rng.uniform(0.01, 0.1))
+        options: dict[str, Any] = {}
+        if name == "momentum" and rng.random() < 0.5:
+            options["momentum"] = round(float(rng.uniform(0.5, 0.95)), 3)
+        if name == "sgd" and rng.random() < 0.5:
+            options["weight_decay"] = round(float(rng.uniform(0.0, 0.1)), 3)
+        if name == "adam" and rng.random() < 0.5:
+            options["betas"] = (round(float(rng.uniform(0.7, 0.95)), 3), round(float(rng.uniform(0.9, 0.999)), 4))
+        extra = "".join(f", {key}={value!r}" for key, value in options.items())
+        call = (build_model + DATA + f"optimizer = make_optimizer({name!r}, model.parameters(), lr{extra})\n"
+                "for _ in range(3):\n"
+                "    optimizer.zero_grad()\n    nn.functional.mse_loss(model(x), y).backward()\n    optimizer.step()\n"
+                f"type(optimizer).__name__, {PARAMETERS}")
+        inputs = {"seed": seed, "xs": xs, "ys": ys, "lr": lr, "device": device}
+        mine = build(build_model, seed=seed, device=device)["model"]
+        x, y = tensors(xs, ys, device)
+        optimizer = torch_optimizer(name, mine.parameters(), lr, **options)
+        hand_loop(mine, x, y, optimizer, lambda p, t: ((p - t) ** 2).mean(), 3)
+        oracle = parameters_of(mine)
+        expected = agreed(oracle, reference.run(IMPORTS + call, **inputs)[1])
+        class_name, got = submission.run(IMPORTS + call, **inputs)
+        shown = f"{call}  # with lr = {lr!r}"
+        expect.equal(shown, class_name, type(optimizer).__name__,
+                     hint="'sgd' and 'momentum' are torch.optim.SGD; 'adam' is torch.optim.Adam")
+        expect.close(shown, got, expected, rtol=RTOL, atol=ATOL,
+                     hint="pass lr and every keyword on to the optimizer; 'momentum' means momentum=0.9 unless given")
+
+
+@pytest.mark.task("4.1")
+def test_unknown_names_are_rejected(submission, rng):
+    bad = ["rmsprop", "adagrad", "adamw", "nesterov", "lbfgs", "sgd_momentum", "", "ada", "adam "]
+    for name in rng.choice(bad, size=3, replace=False).tolist():
+        call = f"raised(lambda: make_optimizer({name!r}, [torch.zeros(1, requires_grad=True)], 0.1))"
+        got = submission.run(IMPORTS + call)
+        for valid in NAMES:
+            expect.rejects(call, got, "ValueError", mentions=(valid,),
+                           hint="raise ValueError for a name you do not know, and list the valid ones")
+
+
+# -- 4.2 ------------------------------------------------------------------------------------
+
+LOSSES = {"None": "nn.MSELoss()", "nn.L1Loss()": "nn.L1Loss()", "nn.HuberLoss(delta=0.5)": "nn.HuberLoss(delta=0.5)"}
+
+
+@pytest.mark.task("4.2", points=4)
+def test_train_matches_an_independent_loop(submission, reference, rng, device):
+    for _ in range(3):
+        build_model, xs, ys, seed = random_problem(rng)
+        name = str(rng.choice(NAMES))
+        lr = float(rng.uniform(0.005, 0.05) if name == "adam" else rng.uniform(0.01, 0.1))
+        loss_given = str(rng.choice(list(LOSSES)))
+        epochs = int(rng.integers(3, 11))
+        make = {"sgd": "torch.optim.SGD(model.parameters(), lr=lr)",
+                "momentum": "torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)",
+                "adam": "torch.optim.Adam(model.parameters(), lr=lr)"}[name]
+        call = (build_model + DATA + f"optimizer = {make}\n"
+                f"losses = train(model, x, y, optimizer, loss_fn={loss_given}, epochs={epochs})\n"
+                f"losses, {PARAMETERS}")
+        inputs = {"seed": seed, "xs": xs, "ys": ys, "lr": lr, "device": device}
+        namespace = build(build_model, seed=seed, device=device)
+        mine = namespace["model"]
+        x, y = tensors(xs, ys, device)
+        loss_fn = eval(LOSSES[loss_given], {"nn": namespace["nn"]})  # noqa: S307 - the grader's own text
+        oracle = (hand_loop(mine, x, y, torch_optimizer(name, mine.parameters(), lr), loss_fn, epochs),
+                  parameters_of(mine))
+        expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
+        got = submission.run(IMPORTS + call, **inputs)
+        shown = f"{call}  # with lr = {lr!r}"
+        check_losses(shown, got[0] if isinstance(got, tuple) else got, expected[0])
+        expect.close(shown, got[1], expected[1], rtol=RTOL, atol=ATOL,
+                     hint="after training, the parameters should be where the same loop leaves them")
+
+
+@pytest.mark.task("4.2")
+def test_gradients_do_not_accumulate(submission, reference, rng, device):
+    build_model, xs, ys, seed = random_problem(rng)
+    epochs = int(rng.integers(2, 6))
+    call = (build_model + DATA + f"train(model, x, y, torch.optim.SGD(model.parameters(), lr=0.0), epochs={epochs})\n"
+            "[None if p.grad is None else p.grad.cpu().numpy() for p in model.parameters()]")
+    inputs = {"seed": seed, "xs": xs, "ys": ys, "device": device}
+    mine = build(build_model, seed=seed, device=device)["model"]
+    x, y = tensors(xs, ys, device)
+    ((mine(x) - y) ** 2).mean().backward()
+    oracle = [p.grad.cpu().numpy() for p in mine.parameters()]
+    expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
+    got = submission.run(IMPORTS + call, **inputs)
+    if isinstance(got, list) and len(got) == len(expected):
+        got = [want if grad is None else grad for grad, want in zip(got, expected)]
+    expect.close(f"{call}  # lr = 0, so every epoch has the same gradient", got, expected, rtol=RTOL, atol=ATOL,
+                 hint=f"after {epochs} epochs .grad holds {epochs} epochs' gradients added up: "
+                      "call optimizer.zero_grad() every epoch, before backward()")
+
+
+@pytest.mark.task("4.2", points=2)
+def test_evaluate_matches_the_loss_without_dropout(submission, reference, rng, device):
+    n_in = int(rng.integers(1, 5))
+    xs, ys = random_data(rng, n_in)
+    seed, p = int(rng.integers(0, 10_000)), round(float(rng.uniform(0.2, 0.8)), 3)
+    training = bool(rng.random() < 0.7)
+    build_model = model_source(random_architecture(rng, n_in, dropout=p))
+    call = (build_model + DATA + f"model.train({training})\n"
+            "[evaluate(model, x, y), evaluate(model, x, y)], model.training")
+    inputs = {"seed": seed, "xs": xs, "ys": ys, "device": device}
+    mine = build(build_model, seed=seed, device=device)["model"].eval()
+    x, y = tensors(xs, ys, device)
+    import torch
+
+    with torch.no_grad():
+        no_dropout = float(((mine(x) - y) ** 2).mean())
+    expected = agreed(([no_dropout, no_dropout], float(training)), reference.run(IMPORTS + call, **inputs))
+    values, mode = submission.run(IMPORTS + call, **inputs)
+    if isinstance(values, list):
+        for value in values:
+            expect.is_float(call, value, hint=ITEM_HINT)
+    expect.close(call, values, expected[0], rtol=RTOL, atol=ATOL,
+                 hint="call model.eval() before the forward pass: in train mode dropout zeroes random units")
+    expect.equal(call, mode, training,
+                 hint="put the model back in the mode it was in: model.train(was_training)")
+
+
+@pytest.mark.task("4.2")
+def test_evaluate_runs_without_gradients(submission, rng, device):
+    build_model, xs, ys, seed = random_problem(rng)
+    call = (build_model + DATA + "seen = []\n"
+            "def spying_loss(prediction, target):\n"
+            "    seen.append(prediction.requires_grad)\n"
+            "    return ((prediction - target) ** 2).mean()\n"
+            "value = evaluate(model, x, y, loss_fn=spying_loss)\n"
+            "seen, [p.grad is None for p in model.parameters()]")
+    seen, untouched = submission.run(IMPORTS + call, seed=seed, xs=xs, ys=ys, device=device)
+    expect.equal(call, seen, [False], hint="run the forward pass under torch.no_grad(): evaluating builds no graph")
+    expect.equal(call, all(untouched), True, hint="evaluating must leave every parameter's .grad alone")
+
+
+# -- 4.3 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("4.3", points=2)
+def test_linear_regression_forward_on_random_inputs(submission, reference, rng, device):
+    n_features, n = int(rng.integers(1, 7)), int(rng.integers(1, 9))
+    xs, weight, bias = rng.normal(size=(n, n_features)), rng.normal(size=n_features), float(rng.normal())
+    call = (f"model = LinearRegression({n_features}).to(dtype=torch.float64, device=device)\n"
+            "with torch.no_grad():\n"
+            "    model.linear.weight.copy_(torch.tensor(weight).reshape(1, -1))\n    model.linear.bias.fill_(bias)\n"
+            "prediction = model(torch.tensor(xs, device=device))\n"
+            "tuple(prediction.shape), prediction.detach().cpu().numpy(), "
+            "[type(m).__name__ for m in model.modules()]")
+    inputs = {"xs": xs, "weight": weight, "bias": bias, "device": device}
+    oracle = ((n,), xs @ weight + bias)
+    reference_shape, reference_values, _ = reference.run(IMPORTS + call, **inputs)
+    expected = agreed(oracle, (reference_shape, reference_values))
+    shape, values, modules = submission.run(IMPORTS + call, **inputs)
+    expect.equal(call, shape, (n,), hint="return shape (n,), not (n, 1): squeeze the last dimension")
+    expect.close(call, values, expected[1], rtol=RTOL, atol=ATOL, hint="the prediction is x @ w + b")
+    expect.equal(call, modules, ["LinearRegression", "Linear"],
+                 hint="the model holds exactly one layer, self.linear = nn.Linear(n_features, 1)")
+
+
+@pytest.mark.task("4.3", points=2)
+def test_linear_regression_trains_to_least_squares(submission, reference, rng, device):
+    n_features, n = int(rng.integers(1, 6)), int(rng.integers(40, 80))
+    xs = rng.normal(size=(n, n_features))
+    ys = xs @ rng.normal(size=n_features) + float(rng.normal()) + 0.2 * rng.normal(size=n)
+    seed = int(rng.integers(0, 10_000))
+    call = (f"torch.manual_seed(seed)\nmodel = LinearRegression({n_features}).to(dtype=torch.float64, device=device)\n"
+            + DATA + "train(model, x, y, torch.optim.SGD(model.parameters(), lr=0.1), epochs=400)\n"
+            "model.linear.weight.detach().cpu().numpy().ravel(), model.linear.bias.item()")
+    inputs = {"seed": seed, "xs": xs, "ys": ys, "device": device}
+    solution = least_squares(xs, ys)
+    expected = agreed((solution[:-1], solution[-1]), reference.run(IMPORTS + call, **inputs), rtol=1e-7, atol=1e-7)
+    expect.close(call, submission.run(IMPORTS + call, **inputs), expected, rtol=1e-6, atol=1e-6,
+                 hint="400 SGD steps reach the least-squares fit here; check that forward returns shape (n,)")
+
+
+@pytest.mark.task("4.3", points=3)
+def test_fit_line_recovers_random_lines(submission, reference, rng, device):
+    for _ in range(2):
+        n = int(rng.integers(30, 80))
+        slope, intercept = rng.uniform(-3, 3, size=2).tolist()
+        xs = rng.uniform(-1.0, 1.0, size=n)
+        ys = slope * xs + intercept + float(rng.uniform(0.0, 0.5)) * rng.normal(size=n)
+        shaped = "x" if rng.random() < 0.5 else "x.reshape(-1, 1)"
+        lr = round(float(rng.uniform(0.2, 0.4)), 3)
+        call = DATA + f"fit_line({shaped}, y, epochs=500, lr={lr})"
+        inputs = {"xs": xs, "ys": ys, "device": device}
+        expected = agreed(tuple(least_squares(xs, ys)), reference.run(IMPORTS + call, **inputs))
+        got = submission.run(IMPORTS + call, **inputs)
+        if isinstance(got, tuple):
+            for value in got:
+                expect.is_float(call, value, hint="return floats, not tensors: use .item()")
+        expect.close(call, got, expected, rtol=1e-7, atol=1e-8,
+                     hint="train nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1)) in x's dtype and on its device "
+                          "with SGD and MSE; reshape a flat x to (n, 1)")
+
+
+# -- 4.4 ------------------------------------------------------------------------------------
+
+
+def _update_loop(rule: str) -> str:
+    return ("for _ in range(steps):\n"
+            "    model.zero_grad()\n    ((model(x) - y) ** 2).mean().backward()\n"
+            f"    {rule}\n" + PARAMETERS)
+
+
+@pytest.mark.task("4.4", points=3)
+def test_sgd_step_matches_torch_on_random_problems(submission, reference, rng, device):
+    for _ in range(2):
+        build_model, xs, ys, seed = random_problem(rng)
+        lr, steps = float(rng.uniform(0.01, 0.2)), int(rng.integers(3, 11))
+        momentum = 0.0 if rng.random() < 0.3 else round(float(rng.uniform(0.5, 0.95)), 3)
+        call = (build_model + DATA + "buffers = None\n"
+                + _update_loop("buffers = sgd_step(model.parameters(), lr=lr, momentum=momentum, buffers=buffers)"))
+        inputs = {"seed": seed, "xs": xs, "ys": ys, "lr": lr, "momentum": momentum, "steps": steps,
+                  "device": device}
+        mine = build(build_model, seed=seed, device=device)["model"]
+        x, y = tensors(xs, ys, device)
+        import torch
+
+        hand_loop(mine, x, y, torch.optim.SGD(mine.parameters(), lr=lr, momentum=momentum),
+                  lambda p, t: ((p - t) ** 2).mean(), steps)
+        expected = agreed(parameters_of(mine), reference.run(IMPORTS + call, **inputs))
+        expect.close(f"{call}  # lr = {lr!r}, momentum = {momentum!r}, steps = {steps}",
+                     submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL,
+                     hint="torch.optim.SGD: buf = grad on the first step, then buf = momentum * buf + grad, "
+                          "and p -= lr * buf (p -= lr * grad when momentum is 0)")
+
+
+@pytest.mark.task("4.4", points=3)
+def test_adam_step_matches_torch_on_random_problems(submission, reference, rng, device):
+    for _ in range(2):
+        build_model, xs, ys, seed = random_problem(rng)
+        lr, steps = float(rng.uniform(0.001, 0.05)), int(rng.integers(3, 13))
+        betas = (round(float(rng.uniform(0.8, 0.95)), 3), round(float(rng.uniform(0.9, 0.9999)), 5))
+        eps = float(rng.choice([1e-8, 1e-6, 1e-4]))
+        call = (build_model + DATA + "state = {}\n"
+                + _update_loop("adam_step(model.parameters(), state, lr=lr, betas=betas, eps=eps)"))
+        inputs = {"seed": seed, "xs": xs, "ys": ys, "lr": lr, "betas": betas, "eps": eps, "steps": steps,
+                  "device": device}
+        mine = build(build_model, seed=seed, device=device)["model"]
+        x, y = tensors(xs, ys, device)
+        import torch
+
+        hand_loop(mine, x, y, torch.optim.Adam(mine.parameters(), lr=lr, betas=betas, eps=eps),
+                  lambda p, t: ((p - t) ** 2).mean(), steps)
+        expected = agreed(parameters_of(mine), reference.run(IMPORTS + call, **inputs))
+        expect.close(f"{call}  # lr = {lr!r}, betas = {betas}, eps = {eps!r}, steps = {steps}",
+                     submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL,
+                     hint="Adam: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, bias correction m / (1 - b1^t) and "
+                          "v / (1 - b2^t), then p -= lr * m_hat / (sqrt(v_hat) + eps), with t counting calls from 1")
+
+
+@pytest.mark.task("4.4")
+def test_adam_first_step_is_about_lr(submission, reference, rng, device):
+    size = int(rng.integers(1, 6))
+    w0, grad = rng.normal(size=size), rng.normal(size=size) * 10.0 ** rng.uniform(-2, 2, size=size)
+    lr = float(rng.uniform(0.001, 0.1))
+    call = ("w = torch.tensor(w0, device=device, requires_grad=True)\nw.grad = torch.tensor(grad, device=device)\n"
+            "adam_step([w], {}, lr=lr)\nw.detach().cpu().numpy()")
+    inputs = {"w0": w0, "grad": grad, "lr": lr, "device": device}
+    expected = agreed(w0 - lr * grad / (np.abs(grad) + 1e-8), reference.run(IMPORTS + call, **inputs))
+    expect.close(f"{call}  # lr = {lr!r}", submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL,
+                 hint="the first step should be about lr per weight; without bias correction (dividing m by "
+                      "1 - beta1**t and v by 1 - beta2**t) it is about 3.16 times too big")
+
+
+# -- 4.5 ------------------------------------------------------------------------------------
+
+
+def _landscape_case(rng: np.random.Generator) -> tuple[dict[str, Any], list[float], list[float]]:
+    n = int(rng.integers(3, 12))
+    xs = rng.uniform(-2, 2, size=(n, 1))
+    ys = float(rng.uniform(-2, 2)) * xs[:, 0] + float(rng.uniform(-1, 1)) + 0.3 * rng.normal(size=n)
+    weights = np.round(rng.uniform(-3, 3, size=int(rng.integers(1, 6))), 3).tolist()
+    biases = np.round(rng.uniform(-3, 3, size=int(rng.integers(1, 6))), 3).tolist()
+    return {"xs": xs, "ys": ys, "weights": weights, "biases": biases, "seed": int(rng.integers(0, 10_000))}, \
+        weights, biases
+
+
+LINE_MODEL = model_source("nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1))")
+
+
+@pytest.mark.task("4.5", points=2)
+def test_loss_landscape_on_random_grids(submission, reference, rng, device):
+    for _ in range(2):
+        inputs, weights, biases = _landscape_case(rng)
+        call = LINE_MODEL + DATA + "loss_landscape(model, x, y, weights, biases)"
+        xs, ys = inputs["xs"][:, 0], inputs["ys"]
+        oracle = np.array([[np.mean((w * xs + b - ys) ** 2) for b in biases] for w in weights])
+        expected = agreed(oracle, reference.run(IMPORTS + call, device=device, **inputs).data)
+        got = submission.run(IMPORTS + call, device=device, **inputs)
+        data = getattr(got, "data", got)
+        shown = f"{call}  # weights = {weights}, biases = {biases}"
+        if not isinstance(data, np.ndarray) or data.shape != expected.shape:
+            expect.fail(shown, got, f"a tensor of shape {expected.shape} (len(weights), len(biases))")
+        expect.close(shown, data, expected, rtol=RTOL, atol=ATOL,
+                     hint="entry [i, j] is the loss with the weight set to weights[i] and the bias to biases[j]")
+
+
+@pytest.mark.task("4.5", points=2)
+def test_loss_landscape_leaves_random_models_untouched(submission, rng, device):
+    inputs, _, _ = _landscape_case(rng)
+    call = (LINE_MODEL + DATA + "model.train(training)\n"
+            "before = [p.detach().clone().cpu().numpy() for p in model.parameters()]\n"
+            "ids = [id(p) for p in model.parameters()]\n"
+            "result = loss_landscape(model, x, y, weights, biases)\n"
+            "([p.detach().cpu().numpy() for p in model.parameters()], before, "
+            "[id(p) for p in model.parameters()] == ids, [p.requires_grad for p in model.parameters()], "
+            "[p.grad is None for p in model.parameters()], result.requires_grad or result.grad_fn is not None)")
+    training = bool(rng.random() < 0.5)
+    after, before, same, requires_grad, no_grads, tracked = submission.run(
+        IMPORTS + call, device=device, training=training, **inputs)
+    expect.close(call, after, before, rtol=0.0, atol=0.0,
+                 hint="save the weight and bias first and copy them back at the end (in a finally block)")
+    expect.equal(call, same, True, hint="keep the same parameter objects; an optimizer holds references to them")
+    expect.equal(call, requires_grad, [True, True], hint="the parameters must still require gradients afterwards")
+    expect.equal(call, all(no_grads), True, hint="a landscape computes losses only; it must not fill .grad")
+    expect.equal(call, tracked, False,
+                 hint="compute the landscape under torch.no_grad(): the result must not track gradients")
+
+
+# -- 4.6 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("4.6", points=3)
+def test_compare_optimizers_on_random_races(submission, reference, rng, device):
+    n_in = int(rng.integers(1, 4))
+    xs, ys = random_data(rng, n_in)
+    architecture = random_architecture(rng, n_in)
+    names = tuple(rng.permutation(NAMES)[: int(rng.integers(1, 4))].tolist())
+    lr, epochs, seed = float(rng.uniform(0.01, 0.08)), int(rng.integers(3, 9)), int(rng.integers(0, 10_000))
+    call = (f"make_model = lambda: ({architecture}).to(dtype=torch.float64, device=device)\n" + DATA
+            + f"compare_optimizers(make_model, x, y, names={names!r}, lr=lr, epochs={epochs}, seed={seed})")
+    inputs = {"xs": xs, "ys": ys, "lr": lr, "device": device}
+    oracle = {}
+    for name in names:
+        mine = build(model_source(architecture), seed=seed, device=device)["model"]
+        x, y = tensors(xs, ys, device)
+        oracle[name] = hand_loop(mine, x, y, torch_optimizer(name, mine.parameters(), lr),
+                                 lambda p, t: ((p - t) ** 2).mean(), epochs)
+    from_reference = reference.run(IMPORTS + call, **inputs)
+    agreed([oracle[name] for name in names], [from_reference[name] for name in names])
+    got = submission.run(IMPORTS + call, **inputs)
+    note = f"  # lr = {lr!r}"
+    shown = call + note
+    if not isinstance(got, dict) or list(got) != list(names):
+        expect.fail(shown, got, f"a dict with keys {list(names)}, in that order")
+    firsts = [curve[0] for curve in got.values() if isinstance(curve, list) and curve and type(curve[0]) is float]
+    if len(firsts) == len(names) and not all(math.isclose(f, firsts[0], rel_tol=1e-12) for f in firsts):
+        expect.fail(shown, firsts, "equal first losses",
+                    hint="every optimizer should start from the same initial weights: call torch.manual_seed(seed) "
+                         "right before make_model(), inside the loop over names")
+    for name in names:
+        check_losses(f"{call}[{name!r}]{note}", got[name], oracle[name])
+
+
+@pytest.mark.task("4.6", points=2)
+def test_plot_losses_with_random_curves(submission, rng):
+    labels = rng.permutation(["sgd", "momentum", "adam", "adamw", "rmsprop"])[: int(rng.integers(1, 5))].tolist()
+    curves = {name: np.exp(np.cumsum(-rng.uniform(0, 1, size=int(rng.integers(2, 12))))).tolist() for name in labels}
+    given = bool(rng.random() < 0.5)
+    call = ("import matplotlib.pyplot as plt\n"
+            + ("figure, given = plt.subplots()\nax = plot_losses(curves, ax=given)\nsame = ax is given\n" if given
+               else "ax = plot_losses(curves)\nsame = True\n")
+            + "result = (ax.get_yscale(), [line.get_label() for line in ax.get_lines()], "
+            "[np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()], ax.get_legend() is not None, "
+            "same)\nplt.close(ax.figure)\nresult")
+    scale, got_labels, ydata, has_legend, same = submission.run(call, curves=curves)
+    expect.equal(call, scale, "log", hint="use a log scale on the y axis: ax.set_yscale('log')")
+    expect.equal(call, got_labels, labels, hint="draw one line per curve, in order, labelled with its name")
+    expect.close(call, ydata, [np.array(v) for v in curves.values()], hint="plot each curve's losses as its y values")
+    expect.equal(call, has_legend, True, hint="add a legend (ax.legend()) so the labels show")
+    expect.equal(call, same, True, hint="when an ax is given, draw on it and return it")

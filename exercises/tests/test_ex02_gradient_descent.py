@@ -1,0 +1,509 @@
+"""Public tests for exercise 2: gradient descent by hand.
+
+Run them with ``pytest exercises/tests/test_ex02_gradient_descent.py`` (add
+``-x`` to stop at the first failure, ``--pdb`` to debug it). Each test names
+its task; the expected values are worked out here by hand or with numpy, never
+copied from a solution. Gradients are checked against central differences
+computed in this file, so a wrong derivation cannot pass. The grader runs these
+tests too, plus hidden ones that draw random inputs, so make your code right in
+general, not just for these numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+from hardway import expect
+
+
+def matches(got: Any, expected: Any, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
+    """Whether `got` has the shape and the values of `expected` (used to name a mistake)."""
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    expected_array = np.asarray(expected, dtype=float)
+    return got_array.shape == expected_array.shape and bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol))
+
+
+def central_slope(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:
+    """This file's own central difference, independent of the student's numerical_gradient."""
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+# -- Task 2.1: the Rosenbrock function and its gradient --------------------------------------
+
+
+def rosenbrock_by_hand(x: float, y: float = 1.0, a: float = 1.0, b: float = 100.0) -> float:
+    return (a - x) ** 2 + b * (y - x * x) ** 2
+
+
+def rosenbrock_gradient_hint(got: Any, x: float, y: float, a: float, b: float) -> str:
+    """Name the usual slip when `got` matches a known wrong derivative of the Rosenbrock function."""
+    valley = y - x * x
+    if isinstance(got, (tuple, list)) and len(got) == 2:
+        if matches(got[0], -2 * (a - x) + 2 * b * valley, rtol=1e-6) and not matches(got[0], -2 * (a - x) - 4 * b * x * valley, rtol=1e-6):
+            return ("df/dx is missing the chain-rule factor: differentiating b (y - x^2)^2 by x brings in "
+                    "d(y - x^2)/dx = -2x")
+        if (matches(got[0], 2 * (a - x) - 4 * b * x * valley, rtol=1e-6)
+                or matches(got[0], -2 * (a - x) + 4 * b * x * valley, rtol=1e-6)
+                or matches(got[1], -2 * b * valley, rtol=1e-6)):
+            return "a sign error: d/dx (a - x)^2 = -2 (a - x) and d/dx (y - x^2) = -2x; check each term's sign"
+    return ("return (df/dx, df/dy); use the chain rule on each squared term: the derivative of the outer "
+            "square times the derivative of what is inside it")
+
+
+@pytest.mark.task("2.1")
+def test_rosenbrock_values(submission):
+    call = "rosenbrock(2.0), rosenbrock(1.0), rosenbrock(0.5, 2.0, a=2.0, b=10.0)"
+    # (1 - 2)^2 + 100 (1 - 4)^2 = 901; (1, 1) is the minimum; (2 - 0.5)^2 + 10 (2 - 0.25)^2 = 32.875
+    expect.close(call, submission.run(call), (901.0, 0.0, 32.875),
+                 hint="f(x, y) = (a - x)^2 + b (y - x^2)^2, with y = 1, a = 1, b = 100 by default")
+    on_arrays = "rosenbrock(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 1.0]))"
+    expect.close(on_arrays, submission.run(on_arrays), np.array([1.0, 0.0, 901.0]),
+                 hint="use only elementwise operations (-, *, **) so that numpy arrays work too")
+
+
+@pytest.mark.task("2.1")
+def test_rosenbrock_gradient_by_hand(submission):
+    # df/dx = -2 (a - x) - 4 b x (y - x^2), df/dy = 2 b (y - x^2)
+    for call, (x, y, a, b), expected in [
+        ("rosenbrock_grad(2.0)", (2.0, 1.0, 1.0, 100.0), (2402.0, -600.0)),
+        ("rosenbrock_grad(1.0, 1.0)", (1.0, 1.0, 1.0, 100.0), (0.0, 0.0)),
+        ("rosenbrock_grad(0.5, 2.0, a=2.0, b=10.0)", (0.5, 2.0, 2.0, 10.0), (-38.0, 35.0)),
+    ]:
+        got = submission.run(call)
+        expect.close(call, got, expected, hint=rosenbrock_gradient_hint(got, x, y, a, b))
+
+
+@pytest.mark.task("2.1")
+def test_rosenbrock_gradient_matches_central_differences_on_arrays(submission):
+    xs = np.array([-1.5, -0.3, 0.4, 1.2, 2.1])
+    ys = np.array([2.0, -0.5, 0.1, 1.5, 3.9])
+    a, b = 1.5, 20.0
+    call = "rosenbrock_grad(xs, ys, a=a, b=b)"
+    expected = (
+        np.array([central_slope(lambda u: rosenbrock_by_hand(u, y, a, b), x) for x, y in zip(xs, ys)]),
+        np.array([central_slope(lambda v: rosenbrock_by_hand(x, v, a, b), y) for x, y in zip(xs, ys)]),
+    )
+    got = submission.run(call, xs=xs, ys=ys, a=a, b=b)
+    hint = rosenbrock_gradient_hint(got, xs, ys, a, b)
+    expect.close(f"{call} with xs = {xs.tolist()}, ys = {ys.tolist()}, a = {a}, b = {b}", got, expected,
+                 rtol=1e-6, atol=1e-6, hint=hint + " (compared with central differences, element by element)")
+
+
+# -- Task 2.2: checking gradients numerically -------------------------------------------------
+
+
+@pytest.mark.task("2.2", points=1.5)
+def test_numerical_gradient_is_exact_on_a_quadratic(submission):
+    # f = 3 p0^2 - 2 p0 p1 + 5 p1 + p2^2 / 2: central differences are exact on a quadratic
+    # (up to rounding), so any other difference formula shows.
+    function = "lambda p: 3 * p[0] ** 2 - 2 * p[0] * p[1] + 5 * p[1] + 0.5 * p[2] ** 2"
+    call = f"point = np.array([1.0, -2.0, 4.0])\ngrad = numerical_gradient({function}, point, eps=1e-3)\ngrad, point"
+    got = submission.run(call)
+    grad, point = got if isinstance(got, tuple) else (got, None)
+    exact = np.array([6 * 1.0 - 2 * -2.0, -2 * 1.0 + 5, 4.0])
+    forward = exact + 1e-3 * np.array([3.0, 0.0, 0.5])  # one-sided: f'(x) + eps f''(x) / 2
+    if matches(grad, 2 * exact):
+        hint = "divide by 2 * eps: the two points x + eps and x - eps are 2 eps apart"
+    elif matches(grad, forward, rtol=1e-6, atol=1e-8):
+        hint = ("that is a one-sided (forward) difference; use the central difference "
+                "(f(x + eps e_i) - f(x - eps e_i)) / (2 eps), which is exact on a quadratic")
+    else:
+        hint = "nudge one coordinate at a time, by +eps and by -eps, and divide the change in f by 2 eps"
+    expect.close(f"numerical_gradient({function}, [1.0, -2.0, 4.0], eps=1e-3)", grad, exact, rtol=1e-7, atol=1e-7,
+                 hint=hint)
+    expect.close(call, point, np.array([1.0, -2.0, 4.0]),
+                 hint="leave `point` as it was: nudge a copy, not the caller's array")
+
+
+@pytest.mark.task("2.2", points=1.5)
+def test_relative_error(submission):
+    same = "relative_error(np.array([1.0, -2.0]), np.array([1.0, -2.0]))"
+    got = submission.run(same)
+    expect.close(same, got, 0.0)
+    expect.is_float(same, got)
+    zeros = "relative_error(np.zeros(3), np.zeros(3))"
+    expect.close(zeros, submission.run(zeros), 0.0,
+                 hint="two zero gradients agree perfectly; the max(1e-8, |a| + |b|) floor in the "
+                      "denominator is what stops 0/0 from giving nan")
+    a, b = np.array([1.0, 100.0, 0.0, -3.0]), np.array([1.1, 100.0, 0.0, -3.0])
+    worst = 0.1 / 2.1  # the first element; the others agree exactly
+    call = "relative_error(a, b)"
+    got = submission.run(call, a=a, b=b)
+    if matches(got, worst / 4):
+        hint = "take the largest elementwise error (np.max), not the mean: one wrong element must not hide"
+    elif matches(got, 0.1 / 200.0):
+        hint = "divide element by element first, then take the max of the ratios"
+    else:
+        hint = "max over elements of |a - b| / max(1e-8, |a| + |b|)"
+    expect.close(f"{call} with a = {a.tolist()}, b = {b.tolist()}", got, worst, hint=hint)
+    scalars = "relative_error(1.0, 1.5)"
+    expect.close(scalars, submission.run(scalars), 0.5 / 2.5, hint="plain numbers work too: |1 - 1.5| / (1 + 1.5)")
+
+
+# -- Task 2.3: gradient descent -----------------------------------------------------------------
+
+
+def descend_by_hand(grad: Callable[[np.ndarray], np.ndarray], x0: Any, lr: float, steps: int,
+                    tol: float | None = None) -> np.ndarray:
+    """This file's own descent loop: check the gradient, stop if flat, else step."""
+    points = [np.atleast_1d(np.asarray(x0, dtype=float))]
+    while len(points) <= steps:
+        slope = grad(points[-1])
+        if tol is not None and np.linalg.norm(slope) < tol:
+            break
+        points.append(points[-1] - lr * slope)
+    return np.array(points)
+
+
+def trajectory_hint(got: Any, expected: np.ndarray, grad: Callable[[np.ndarray], np.ndarray], x0: Any, lr: float,
+                    steps: int, tol: float | None = None) -> str:
+    """Name the mistake when `got` looks like a known wrong trajectory."""
+    if matches(got, expected[:, 0]) and expected.shape[1] == 1:
+        return "a float x0 counts as one dimension: return shape (k + 1, 1), one row per point"
+    if len(expected) > 1 and matches(got, expected[1:]):
+        return "the trajectory must start with x0 itself as row 0, then one row per update"
+    if len(expected) > 1 and matches(got, expected[:-1]):
+        return "the last point is missing: make exactly `steps` updates and keep every point, x0 included"
+    if matches(got, descend_by_hand(lambda x: -grad(x), x0, lr, steps, tol)):
+        return "the path goes uphill: the update is x - lr * grad(x), against the gradient"
+    if tol is not None:
+        if matches(got, descend_by_hand(grad, x0, lr, steps)):
+            return f"the loop ignores tol: stop as soon as the gradient norm at the current point is below tol={tol}"
+        if len(expected) <= steps and matches(got, descend_by_hand(grad, x0, lr, len(expected))):
+            return ("one update too many: check the gradient at the current point before each update, and "
+                    "stop there without updating when its norm is below tol")
+    return "row j is the point after j updates x <- x - lr * grad(x); row 0 is x0"
+
+
+@pytest.mark.task("2.3")
+def test_trajectory_starts_at_x0_and_makes_every_step(submission):
+    # f(x) = (x - 3)^2, f'(x) = 2 (x - 3); with lr = 0.25 each step halves the distance to 3.
+    call = "gradient_descent(lambda x: 2 * (x - 3.0), 0.0, 0.25, 4)"
+    expected = np.array([[0.0], [1.5], [2.25], [2.625], [2.8125]])
+    got = submission.run(call)
+    expect.close(call, got, expected,
+                 hint=trajectory_hint(got, expected, lambda x: 2 * (x - 3.0), 0.0, 0.25, 4))
+
+
+@pytest.mark.task("2.3")
+def test_trajectory_in_two_dimensions(submission):
+    # f(x, y) = (x - 1)^2 + 4 (y + 2)^2, a bowl whose bottom is (1, -2).
+    def grad(p):
+        return np.array([2 * (p[0] - 1.0), 8 * (p[1] + 2.0)])
+
+    function = "lambda p: np.array([2 * (p[0] - 1.0), 8 * (p[1] + 2.0)])"
+    call = f"x0 = np.array([3.0, 0.0])\npath = gradient_descent({function}, x0, 0.1, 10)\npath, x0"
+    got = submission.run(call)
+    path, x0 = got if isinstance(got, tuple) else (got, None)
+    expected = descend_by_hand(grad, [3.0, 0.0], 0.1, 10)
+    expect.close(f"gradient_descent({function}, np.array([3.0, 0.0]), 0.1, 10)", path, expected,
+                 hint=trajectory_hint(path, expected, grad, [3.0, 0.0], 0.1, 10))
+    expect.close(call, x0, np.array([3.0, 0.0]), hint="leave the caller's x0 unchanged: update a copy")
+
+
+@pytest.mark.task("2.3")
+def test_tol_stops_before_the_update_where_the_gradient_is_flat(submission):
+    # Gradient norms along the path from 0: 6, 3, 1.5, 0.75, ...; the first below 1.0 is at x = 2.625.
+    def grad(x):
+        return 2 * (x - 3.0)
+
+    call = "gradient_descent(lambda x: 2 * (x - 3.0), 0.0, 0.25, 100, tol=1.0)"
+    expected = np.array([[0.0], [1.5], [2.25], [2.625]])
+    got = submission.run(call)
+    expect.close(call, got, expected, hint=trajectory_hint(got, expected, grad, 0.0, 0.25, 100, tol=1.0))
+    at_the_minimum = "gradient_descent(lambda x: 2 * (x - 3.0), 3.0, 0.25, 10, tol=1e-3)"
+    expect.close(at_the_minimum, submission.run(at_the_minimum), np.array([[3.0]]),
+                 hint="when the gradient at x0 is already below tol, the path is x0 alone: check before updating")
+
+
+def first_bad_step(grad: Callable[[np.ndarray], np.ndarray], x0: Any, lr: float, steps: int) -> int:
+    """The update (counted from 1) that first gives a non-finite point, by this file's own loop."""
+    x = np.atleast_1d(np.asarray(x0, dtype=float))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(1, steps + 1):
+            x = x - lr * grad(x)
+            if not np.all(np.isfinite(x)):
+                return step
+    raise AssertionError("this test's example was meant to diverge")
+
+
+@pytest.mark.task("2.3")
+def test_a_too_large_learning_rate_raises_divergence_error(submission):
+    # With lr = 1.5 every step doubles the distance to 3 and flips its side, until it overflows.
+    call = "raised(lambda: gradient_descent(lambda x: 2 * (x - 3.0), 0.0, 1.5, 5000))"
+    got = submission.run(call)
+    expect.rejects(call, got, "DivergenceError", mentions=("learning rate",),
+                   hint="raise the DivergenceError given in the module as soon as a point is inf or nan, "
+                        "instead of returning NaN or inf, and say that the learning rate is probably too large")
+    step = first_bad_step(lambda x: 2 * (x - 3.0), 0.0, 1.5, 5000)
+    if not re.search(rf"(?<![\d.]){step}(?![\d.])", got[1]):
+        expect.fail(call, got, f"a message naming step {step}, the update that first gave inf or nan",
+                    hint="count updates from 1: step j is the update that would have made row j of the trajectory")
+
+
+# -- Task 2.4: minimising a parabola ------------------------------------------------------------
+
+
+@pytest.mark.task("2.4")
+def test_parabola_and_its_derivative(submission):
+    call = "parabola(0.0), parabola(1.0), parabola(np.array([-1.0, 2.0]))"
+    expect.close(call, submission.run(call), (-1.2, 3.8, np.array([3 - 2 - 1.2, 12 + 4 - 1.2])),
+                 hint="3x^2 + 2x - 1.2, with elementwise operations so arrays work")
+    slopes = "parabola_grad(np.array([-1 / 3, 0.0, 1.0]))"
+    expect.close(slopes, submission.run(slopes), np.array([0.0, 2.0, 8.0]), atol=1e-12,
+                 hint="differentiate term by term: d/dx 3x^2 = 6x, d/dx 2x = 2, and the constant drops out")
+
+
+@pytest.mark.task("2.4")
+def test_minimise_parabola_finds_minus_a_third(submission):
+    call = "minimise_parabola()"
+    got = submission.run(call)
+    hint = ("return the minimiser x (where the slope 6x + 2 is zero), not the value of the parabola there"
+            if matches(got, 3 / 9 - 2 / 3 - 1.2, rtol=1e-6) else "run gradient_descent with parabola_grad and "
+            "return the last point as a float")
+    expect.close(call, got, -1 / 3, atol=1e-9, hint=hint)
+    expect.is_float(call, got)
+    few_steps = "minimise_parabola(x0=-2.0, lr=0.05, steps=10)"
+    # Each step multiplies the distance to -1/3 by 1 - 6 lr = 0.7.
+    expect.close(few_steps, submission.run(few_steps), -1 / 3 + 0.7**10 * (-2.0 + 1 / 3),
+                 hint="use exactly the x0, lr and steps you are given, with no early stop")
+
+
+# -- Task 2.5: fitting a sine curve by hand ----------------------------------------------------
+
+
+def sine_loss_by_hand(x: np.ndarray, y: np.ndarray, omega: float, t: float) -> float:
+    return 0.5 * float(np.mean((np.sin(omega * x + t) - y) ** 2))
+
+
+def sine_gradient_hint(got: Any, x: np.ndarray, y: np.ndarray, omega: float, t: float) -> str:
+    residual = np.sin(omega * x + t) - y
+    slope = residual * np.cos(omega * x + t)
+    exact = (np.mean(slope * x), np.mean(slope))
+    if matches(got, (2 * exact[0], 2 * exact[1]), rtol=1e-6):
+        return ("the gradient is twice too large: it is the gradient of mean((model - y)^2); sine_mse has the "
+                "factor 1/2, which cancels the 2 from differentiating the square")
+    if isinstance(got, (tuple, list)) and len(got) == 2 and matches(got[0], np.mean(slope), rtol=1e-6):
+        return "d/d omega of sin(omega x + t) is x cos(omega x + t): keep the factor x from the chain rule"
+    if matches(got, (-exact[0], -exact[1]), rtol=1e-6):
+        return "a sign error: the residual is model - y, and the loss grows as the model moves away from y"
+    return "chain rule: d/d omega = mean(r cos(omega x + t) x), d/d t = mean(r cos(omega x + t)), r = model - y"
+
+
+@pytest.mark.task("2.5")
+def test_sine_model_and_mse(submission):
+    x = np.array([0.0, math.pi / 2, math.pi])
+    model = "sine_model(x, 1.0, 0.0), sine_model(x, 2.0, 0.5)"
+    expect.close(model, submission.run(model, x=x), (np.sin(x), np.sin(2 * x + 0.5)), atol=1e-12,
+                 hint="sin(omega x + t), elementwise with np.sin")
+    call = "sine_mse(x, np.zeros(3), 1.0, 0.0)"
+    got = submission.run(call, x=x)
+    # Squared residuals 0, 1, 0: their mean is 1/3, and half of it is 1/6.
+    hint = ("sine_mse has a factor 1/2: it is 1/2 * mean((model - y)^2)" if matches(got, 1 / 3)
+            else "1/2 * mean((sin(omega x + t) - y)^2)")
+    expect.close(f"{call} with x = [0, pi/2, pi]", got, 1 / 6, atol=1e-12, hint=hint)
+    expect.is_float(call, got)
+
+
+@pytest.mark.task("2.5")
+def test_sine_mse_gradient_matches_central_differences(submission):
+    x = np.linspace(-2.0, 2.0, 9)
+    y = np.array([-0.9, -0.4, 0.3, 0.8, 1.0, 0.6, -0.1, -0.7, -1.0])
+    omega, t = 1.3, 0.4
+    call = "sine_mse_grad(x, y, omega, t)"
+    got = submission.run(call, x=x, y=y, omega=omega, t=t)
+    expected = (central_slope(lambda w: sine_loss_by_hand(x, y, w, t), omega),
+                central_slope(lambda s: sine_loss_by_hand(x, y, omega, s), t))
+    expect.close(f"{call} with x = {x.tolist()}, y = {y.tolist()}, omega = {omega}, t = {t}", got, expected,
+                 rtol=1e-6, atol=1e-8, hint=sine_gradient_hint(got, x, y, omega, t))
+
+
+@pytest.mark.task("2.5")
+def test_fit_sine_recovers_omega_and_t(submission):
+    call = "x, y = make_sine_data(n=100, omega=2.0, t=0.5, noise=0.1, seed=0)\nfit_sine(x, y, 1.7, 0.2, 0.5, 300)"
+    got = submission.run(call)
+    if isinstance(got, (tuple, list)) and len(got) == 2 and matches(got, (0.5, 2.0), atol=0.05):
+        hint = "return (omega, t) in that order"
+    else:
+        hint = ("descend on the parameters p = (omega, t) with grad(p) = sine_mse_grad(x, y, p[0], p[1]); "
+                "the noise moves the best fit only a little from the truth")
+    expect.close(call, got, (2.0, 0.5), rtol=0.0, atol=0.05, hint=hint)
+    for value in got:
+        expect.is_float(call, value)
+
+
+# -- Task 2.6: plotting the descent path -------------------------------------------------------
+
+#: Calls plot_descent (on a new Axes or on one it is given) and reports what it drew, as plain data.
+PLOT_SNIPPET = """
+import matplotlib.axes
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+figures_before = set(plt.get_fignums())
+given_ax = Figure().add_subplot() if on_given_ax else None
+show_calls = []
+real_show = plt.show
+plt.show = lambda *args, **kwargs: show_calls.append(1)
+try:
+    ax = plot_descent(FUNCTION, trajectory, ax=given_ax)
+finally:
+    plt.show = real_show
+new_figures = sorted(set(plt.get_fignums()) - figures_before)
+drawn = {"returned": type(ax).__name__, "is_axes": isinstance(ax, matplotlib.axes.Axes),
+         "new_figures": len(new_figures), "show_calls": len(show_calls), "lines": [], "contours": []}
+if drawn["is_axes"]:
+    drawn["same_ax"] = ax is given_ax
+    drawn["lines"] = [np.asarray(line.get_xydata(), dtype=float) for line in ax.lines]
+    for artist in ax.collections:
+        if hasattr(artist, "levels") and hasattr(artist, "get_paths"):
+            bands = [path for path in artist.get_paths()]
+            corners = [path.vertices for path in bands if len(path.vertices)]
+            corners = np.concatenate(corners) if corners else np.zeros((0, 2))
+            box = corners.min(axis=0).tolist() + corners.max(axis=0).tolist() if len(corners) else []
+            inside = [next((i for i, band in enumerate(bands) if len(band.vertices) and band.contains_point(p)), -1)
+                      for p in probes]
+            drawn["contours"].append({"filled": bool(getattr(artist, "filled", False)), "box": box, "bands": inside,
+                                      "levels": np.asarray(artist.levels, dtype=float)})
+for number in new_figures:
+    plt.close(number)
+drawn
+"""
+
+
+def draw(submission: Any, function: str, trajectory: np.ndarray, on_given_ax: bool,
+         probes: np.ndarray | None = None, **inputs: Any) -> tuple[str, dict[str, Any]]:
+    """Run plot_descent on `trajectory` and return (the call, for messages; what it drew)."""
+    probes = np.zeros((0, 2)) if probes is None else probes
+    call = f"plot_descent({function}, trajectory{', ax=ax' if on_given_ax else ''})"
+    drawn = submission.run(PLOT_SNIPPET.replace("FUNCTION", function), trajectory=trajectory,
+                           on_given_ax=on_given_ax, probes=probes, **inputs)
+    return f"{call} with trajectory = {brief(trajectory)}", drawn
+
+
+def brief(points: np.ndarray, shown: int = 4) -> str:
+    """A few points of a line, rounded, for a message that stays readable."""
+    points = np.asarray(points, dtype=float)
+    text = str(np.round(points[:shown], 4).tolist())
+    return text if len(points) <= shown else f"{text[:-1]}, ... ({len(points)} points)]"
+
+
+def check_the_axes(call: str, drawn: dict[str, Any], on_given_ax: bool) -> None:
+    """Returned an Axes, drew on the one given (or made exactly one figure), and never showed."""
+    if not drawn["is_axes"]:
+        expect.fail(call, drawn["returned"], "a matplotlib Axes", hint="return the Axes you drew on")
+    if on_given_ax and (not drawn["same_ax"] or drawn["new_figures"]):
+        expect.fail(call, "a new figure" if drawn["new_figures"] else "another Axes", "the Axes passed as ax",
+                    hint="draw on the ax you were given (ax.plot, ax.contourf), not with plt.plot or a new figure; "
+                         "make a figure only when ax is None")
+    if not on_given_ax and drawn["new_figures"] != 1:
+        expect.fail(call, f"{drawn['new_figures']} new figures", "exactly one new figure",
+                    hint="when ax is None, make one figure with plt.subplots() and draw on its Axes")
+    if drawn["show_calls"]:
+        expect.fail(call, "a call to plt.show()", "no call to plt.show()",
+                    hint="never call plt.show() in plot_descent: the caller decides whether to show or save")
+
+
+def find_line(lines: list[np.ndarray], expected: np.ndarray) -> int | None:
+    for index, line in enumerate(lines):
+        if matches(line, expected, rtol=1e-9, atol=1e-9):
+            return index
+    return None
+
+
+def check_the_path(call: str, drawn: dict[str, Any], expected: np.ndarray) -> int:
+    """The path is one of the lines, with x along the horizontal axis; returns its index."""
+    index = find_line(drawn["lines"], expected)
+    if index is None:
+        if find_line(drawn["lines"], expected[:, ::-1]) is not None:
+            hint = "x and y are swapped: ax.plot takes the horizontal coordinates first, then the vertical ones"
+        else:
+            hint = "the path is missing: draw the points of the trajectory on the plot with ax.plot(..., 'o-')"
+        expect.fail(call, f"lines {', '.join(brief(line) for line in drawn['lines'][:4]) or 'none'}",
+                    f"a line through the path's points {brief(expected)}", hint=hint)
+    return index
+
+
+def check_the_curve(call: str, drawn: dict[str, Any], f: Callable[[np.ndarray], np.ndarray], path_x: np.ndarray,
+                    path_index: int) -> None:
+    """Another line draws f itself, smoothly, over a range that covers the path."""
+    for index, line in enumerate(drawn["lines"]):
+        if index == path_index or len(line) < 50:
+            continue
+        covers = line[:, 0].min() <= path_x.min() + 1e-9 and line[:, 0].max() >= path_x.max() - 1e-9
+        if covers and matches(line[:, 1], f(line[:, 0]), rtol=1e-9, atol=1e-9):
+            return
+        if matches(line[:, 0], f(line[:, 1]), rtol=1e-9, atol=1e-9):
+            expect.fail(call, "a curve of x against f(x)", "f(x) against x",
+                        hint="x and y are swapped: ax.plot(xs, f(xs)) puts x horizontally")
+    expect.fail(call, f"{len(drawn['lines'])} lines, none of them f over the path's range",
+                "a curve of f at 50 or more points covering every x of the path",
+                hint="draw f itself as a line: xs = np.linspace(low, high, 200), then ax.plot(xs, f(xs))")
+
+
+def check_the_contours(call: str, drawn: dict[str, Any], f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                       path: np.ndarray, probes: np.ndarray) -> None:
+    """Filled contours of f itself over a box that covers the path, with x horizontal."""
+    filled = [contour for contour in drawn["contours"] if contour["filled"]]
+    if not filled:
+        expect.fail(call, "no filled contours", "filled contours of f (ax.contourf)",
+                    hint="draw ax.contourf(X, Y, f(X, Y)) on a grid from np.meshgrid; ax.contour draws only lines")
+    contour = filled[0]
+    low, high = path.min(axis=0), path.max(axis=0)
+    box = np.asarray(contour["box"], dtype=float)
+    if box.size != 4 or not (np.all(box[:2] <= low + 1e-9) and np.all(box[2:] >= high - 1e-9)):
+        swapped = box.size == 4 and np.all(box[:2] <= low[::-1] + 1e-9) and np.all(box[2:] >= high[::-1] - 1e-9)
+        expect.fail(call, f"contours over x in [{box[0]:.4g}, {box[2]:.4g}], y in [{box[1]:.4g}, {box[3]:.4g}]"
+                    if box.size == 4 else "empty contours",
+                    f"a box covering the path, x in [{low[0]:.4g}, {high[0]:.4g}], y in [{low[1]:.4g}, {high[1]:.4g}]",
+                    hint="x and y are swapped: contourf(X, Y, Z) takes the horizontal grid first" if swapped else
+                    "choose the grid's x range from the path's x values and its y range from its y values")
+    levels = contour["levels"]
+    for probe, band in zip(probes, contour["bands"]):
+        value = float(f(probe[0], probe[1]))
+        near = band >= 0 and levels[max(band - 1, 0)] <= value <= levels[min(band + 2, len(levels) - 1)]
+        if not near:
+            expect.fail(call, f"f({probe[0]:.4g}, {probe[1]:.4g}) drawn in the band "
+                        + (f"[{levels[band]:.4g}, {levels[band + 1]:.4g}]" if 0 <= band < len(levels) - 1 else "of no level"),
+                        f"a band around f = {value:.4g} there",
+                        hint="contour f itself, Z = f(X, Y) with X, Y = np.meshgrid(xs, ys) (not its log, "
+                             "not transposed, x and y not swapped)")
+
+
+def bowl(x: Any, y: Any) -> Any:
+    return (x - 3.0) ** 2 + 4.0 * (y + 2.0) ** 2
+
+
+@pytest.mark.task("2.6", points=1.5)
+def test_plot_descent_in_one_dimension(submission):
+    function = "lambda x: 3 * x ** 2 + 2 * x - 1.2"
+
+    def f(x: np.ndarray) -> np.ndarray:
+        return 3 * x**2 + 2 * x - 1.2
+
+    path = descend_by_hand(lambda x: 6 * x + 2, 2.0, 0.12, 8)
+    call, drawn = draw(submission, function, path, on_given_ax=False)
+    check_the_axes(call, drawn, on_given_ax=False)
+    index = check_the_path(call, drawn, np.column_stack([path[:, 0], f(path[:, 0])]))
+    check_the_curve(call, drawn, f, path[:, 0], index)
+    flat_call, flat = draw(submission, function, path[:, 0], on_given_ax=False)
+    check_the_path(flat_call + " (a 1-D array)", flat, np.column_stack([path[:, 0], f(path[:, 0])]))
+
+
+@pytest.mark.task("2.6", points=1.5)
+def test_plot_descent_in_two_dimensions(submission):
+    # A bowl with its bottom at (3, -2); the path's box is wider than it is tall, so a swap shows.
+    function = "lambda x, y: (x - 3.0) ** 2 + 4.0 * (y + 2.0) ** 2"
+    path = descend_by_hand(lambda p: np.array([2 * (p[0] - 3.0), 8 * (p[1] + 2.0)]), [-1.0, 0.5], 0.05, 15)
+    probes = np.array([[0.0, -1.0], [1.5, 0.0], [2.0, -1.5], [-0.5, 0.2]])
+    call, drawn = draw(submission, function, path, on_given_ax=True, probes=probes)
+    check_the_axes(call, drawn, on_given_ax=True)
+    check_the_path(call, drawn, path)
+    check_the_contours(call, drawn, bowl, path, probes)

@@ -1,0 +1,808 @@
+"""Public tests for exercise 5: checkpoints that resume exactly.
+
+Run them with ``pytest exercises/tests/test_ex05_checkpointing.py`` (add ``-x``
+to stop at the first failure, ``--pdb`` to debug it). Each test names its task.
+The tests build their own checkpoints with ``torch.save`` and read yours with
+``torch.load``, and the uninterrupted run is the yardstick for a resumed one:
+resumed losses and weights must match it exactly, not approximately. One test
+resumes in a brand-new Python process, as a real restart would. The grader runs
+these tests too, plus hidden ones with other seeds and sizes.
+"""
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+from hardway import expect
+from hardway.plaindata import TensorRecord
+
+# -- shared pieces of snippets ------------------------------------------------------------
+
+#: A small model and an SGD-with-momentum optimizer that has taken one step (so it has state).
+MODEL = """
+import os, tempfile, torch
+torch.manual_seed(model_seed)
+model = torch.nn.Linear(3, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+model(torch.ones(4, 3)).pow(2).sum().backward()
+optimizer.step()
+"""
+
+#: Read a checkpoint back with torch itself (never with the code under test).
+READ = """
+def read(path):
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as problem:
+        return f"unreadable: {type(problem).__name__}: {problem}"
+"""
+
+#: Save with every storage tagged as living on cuda:0: the file a GPU machine would have written.
+FORGE = MODEL + """
+def save_as_if_on_gpu(payload, path):
+    real_tag = torch.serialization.location_tag
+    torch.serialization.location_tag = lambda storage: "cuda:0"
+    try:
+        torch.save(payload, path)
+    finally:
+        torch.serialization.location_tag = real_tag
+def devices(value):
+    if isinstance(value, torch.Tensor):
+        return {str(value.device)}
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return set().union(*map(devices, value))
+    return set()
+"""
+
+ATOMIC_HINT = ("write to a temporary file in the same folder, then os.replace it onto the target: "
+               "never write into the target itself")
+CLEANUP_HINT = "when the write fails, delete the temporary file (and let the error reach the caller)"
+UNSAFE = "not a safe checkpoint"
+CORRUPT = "truncated or corrupt"
+WEIGHTS_ONLY_HINT = "call torch.load(..., weights_only=True) and turn pickle.UnpicklingError into CheckpointError"
+EPOCH_HINT = ("the checkpoint's epoch counts the epochs already finished: resume at the epoch after it, "
+              "or the run repeats or skips an epoch")
+OPTIMIZER_HINT = ("the optimizer restarted from scratch after resuming: save optimizer.state_dict() and load it "
+                  "back, because Adam's moments and step count live there")
+RNG_HINT = ("restore the random generators from the checkpoint (after building the model, which draws its "
+            "initial weights): the shuffle order, dropout masks and augmentation depend on them")
+PRUNE_HINT = ("keep the newest keep_last checkpoints by step number: sorted as text, step_10.pt comes before "
+              "step_9.pt")
+MAP_LOCATION_HINT = "pass map_location to torch.load, so that tensors saved on a GPU come back where you ask"
+
+
+def same_tensor(got: object, expected: object) -> bool:
+    """Bit-for-bit equality of two tensors that came back from a snippet."""
+    return (isinstance(got, TensorRecord) and isinstance(expected, TensorRecord) and got.dtype == expected.dtype
+            and got.data.shape == expected.data.shape and np.array_equal(got.data, expected.data))
+
+
+def same_state(got: dict, expected: dict) -> bool:
+    return isinstance(got, dict) and got.keys() == expected.keys() and all(
+        same_tensor(got[name], expected[name]) for name in expected)
+
+
+# -- Task 5.1: saving a checkpoint atomically ---------------------------------------------
+
+SAVE = MODEL + READ + """
+with tempfile.TemporaryDirectory() as folder:
+    target = os.path.join(folder, "run.pt")
+    returned = save_checkpoint(target, model, optimizer, epoch=7, loss=0.25, note="hello", step=70)
+    stored = read(target)
+    result = {
+        "returned": os.fspath(returned) == target if isinstance(returned, (str, os.PathLike)) else repr(returned),
+        "keys": sorted(stored) if isinstance(stored, dict) else stored,
+        "values": [stored.get(key) for key in ("epoch", "loss", "note", "step")] if isinstance(stored, dict) else None,
+        "weights": dict(stored.get("model_state_dict") or {}) if isinstance(stored, dict) else None,
+        "momentum": [state.get("momentum_buffer") for state in stored["optimizer_state_dict"]["state"].values()]
+        if isinstance(stored, dict) and "optimizer_state_dict" in stored else None,
+        "expected_weights": dict(model.state_dict()),
+        "expected_momentum": [optimizer.state[p]["momentum_buffer"] for p in model.parameters()],
+        "files": sorted(os.listdir(folder)),
+    }
+result
+"""
+
+
+@pytest.mark.task("5.1", points=2)
+def test_save_writes_every_entry(submission):
+    call = "save_checkpoint(target, model, optimizer, epoch=7, loss=0.25, note='hello', step=70)"
+    got = submission.run(SAVE, model_seed=0)
+    if isinstance(got["keys"], str):
+        expect.fail(call, got["keys"], "a file that torch.load(target, weights_only=True) reads",
+                    hint="save a dict of tensors and plain values with torch.save")
+    expect.equal(f"sorted(torch.load(target)) after {call}", got["keys"],
+                 ["epoch", "loss", "model_state_dict", "note", "optimizer_state_dict", "step"],
+                 hint="store model_state_dict, optimizer_state_dict, epoch and loss, plus one key per extra keyword")
+    expect.equal(f"[epoch, loss, note, step] stored by {call}", got["values"], [7, 0.25, "hello", 70])
+    if not same_state(got["weights"], got["expected_weights"]):
+        expect.fail(f"torch.load(target)['model_state_dict'] after {call}", got["weights"],
+                    "exactly model.state_dict()", hint="store model.state_dict()")
+    if not (len(got["momentum"]) == 2 and all(map(same_tensor, got["momentum"], got["expected_momentum"]))):
+        expect.fail(f"the momentum buffers in torch.load(target)['optimizer_state_dict'] after {call}",
+                    got["momentum"], "the optimizer's momentum buffers", hint="store optimizer.state_dict()")
+    expect.equal(f"the path returned by {call} is target", got["returned"], True,
+                 hint="return the checkpoint's path")
+    expect.equal(f"the files in the folder after {call}", got["files"], ["run.pt"],
+                 hint="the temporary file must become the checkpoint; nothing else may stay behind")
+
+
+OVERWRITE = MODEL + READ + """
+with tempfile.TemporaryDirectory() as folder:
+    target = os.path.join(folder, "run.pt")
+    for epoch in (1, 2, 3):
+        save_checkpoint(target, model, optimizer, epoch=epoch, loss=1.0 / epoch)
+    stored = read(target)
+    result = ([stored["epoch"], stored["loss"]] if isinstance(stored, dict) else stored, sorted(os.listdir(folder)))
+result
+"""
+
+
+@pytest.mark.task("5.1")
+def test_saving_again_replaces_the_checkpoint(submission):
+    call = "for epoch in (1, 2, 3): save_checkpoint(target, model, optimizer, epoch=epoch, loss=1.0 / epoch)"
+    values, files = submission.run(OVERWRITE, model_seed=1)
+    expect.equal(f"[epoch, loss] in target after {call}", values, [3, 1.0 / 3], hint="the newest save wins")
+    expect.equal(f"the files in the folder after {call}", files, ["run.pt"],
+                 hint="os.replace the temporary file onto the target; don't leave copies behind")
+
+
+CRASH = MODEL + READ + """
+with tempfile.TemporaryDirectory() as folder:
+    target = os.path.join(folder, "run.pt")
+    save_checkpoint(target, model, optimizer, epoch=1, loss=0.5)
+    real_save = torch.save
+    def save_half_then_crash(obj, f, *args, **kwargs):
+        if isinstance(f, (str, bytes, os.PathLike)):
+            with open(f, "wb") as handle:
+                handle.write(b"half a checkpoint")
+        else:
+            f.write(b"half a checkpoint")
+        raise OSError("simulated crash: no space left on device")
+    torch.save = save_half_then_crash
+    try:
+        error = raised(lambda: save_checkpoint(target, model, optimizer, epoch=2, loss=0.25))
+    finally:
+        torch.save = real_save
+    stored = read(target)
+    result = (error, stored["epoch"] if isinstance(stored, dict) else stored, sorted(os.listdir(folder)))
+result
+"""
+
+
+@pytest.mark.task("5.1", points=2)
+def test_a_crash_while_writing_keeps_the_previous_checkpoint(submission):
+    call = "save_checkpoint(target, ..., epoch=2) while torch.save writes half a file and raises OSError"
+    error, epoch, files = submission.run(CRASH, model_seed=2)
+    expect.equal(f"the epoch in target (it held epoch 1) after {call}", epoch, 1, hint=ATOMIC_HINT)
+    if error is None or error[0] != "OSError":
+        expect.fail(call, "no error" if error is None else f"{error[0]}: {error[1]}", "the OSError to reach the caller",
+                    hint="clean up, then re-raise: a failed save must not look like a successful one")
+    expect.equal(f"the files in the folder after {call}", files, ["run.pt"], hint=CLEANUP_HINT)
+
+
+ORDER = MODEL + """
+events = []
+real = {"fsync": os.fsync, "replace": os.replace, "rename": os.rename}
+def record_fsync(descriptor):
+    events.append(["fsync"])
+    return real["fsync"](descriptor)
+def recorder(name):
+    def move(source, destination, *args, **kwargs):
+        events.append([name, os.path.realpath(source), os.path.realpath(destination)])
+        return real[name](source, destination, *args, **kwargs)
+    return move
+with tempfile.TemporaryDirectory() as folder:
+    target = os.path.realpath(os.path.join(folder, "run.pt"))
+    os.fsync, os.replace, os.rename = record_fsync, recorder("replace"), recorder("rename")
+    try:
+        save_checkpoint(target, model, optimizer, epoch=1, loss=0.5)
+    finally:
+        os.fsync, os.replace, os.rename = real["fsync"], real["replace"], real["rename"]
+    result = (target, events)
+result
+"""
+
+
+@pytest.mark.task("5.1")
+def test_the_bytes_reach_the_disk_before_the_rename(submission):
+    call = "save_checkpoint(target, model, optimizer, epoch=1, loss=0.5)"
+    target, events = submission.run(ORDER, model_seed=3)
+    moves = [index for index, event in enumerate(events) if event[0] != "fsync" and event[2] == target]
+    if not moves:
+        expect.fail(f"the os.replace/os.rename calls made by {call}", events, f"one that moves a file onto {target}",
+                    hint=ATOMIC_HINT)
+    source = events[moves[-1]][1]
+    if os.path.dirname(source) != os.path.dirname(target):
+        expect.fail(f"the file that {call} renamed onto the target", source, "a temporary file in the target's folder",
+                    hint="a rename is only atomic within one file system: make the temporary file with dir=")
+    if not any(event[0] == "fsync" for event in events[:moves[-1]]):
+        expect.fail(f"the calls made by {call}", events, "os.fsync on the temporary file before the rename",
+                    hint="flush() and os.fsync(handle.fileno()) first: a rename can reach the disk before the data")
+
+
+# -- Task 5.2: loading safely ---------------------------------------------------------------
+
+LOAD = MODEL + """
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "by_torch.pt")
+    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                "epoch": 4, "loss": 0.125, "tag": "kept"}, path)
+    torch.manual_seed(model_seed + 1)
+    fresh = torch.nn.Linear(3, 2)
+    fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
+    returned = load_checkpoint(path, fresh, fresh_optimizer)
+    result = {
+        "returned": [returned.get(key) for key in ("epoch", "loss", "tag")] if isinstance(returned, dict) else None,
+        "weights": dict(fresh.state_dict()), "expected": dict(model.state_dict()),
+        "momentum": [fresh_optimizer.state[p].get("momentum_buffer") for p in fresh.parameters()],
+        "expected_momentum": [optimizer.state[p]["momentum_buffer"] for p in model.parameters()],
+    }
+result
+"""
+
+
+@pytest.mark.task("5.2", points=2)
+def test_load_restores_the_model_and_the_optimizer(submission):
+    call = "load_checkpoint(path, fresh, fresh_optimizer) on a file torch.save wrote"
+    got = submission.run(LOAD, model_seed=4)
+    if not same_state(got["weights"], got["expected"]):
+        expect.fail(f"fresh.state_dict() after {call}", got["weights"], "the saved weights",
+                    hint="model.load_state_dict(checkpoint['model_state_dict'])")
+    if not all(map(same_tensor, got["momentum"], got["expected_momentum"])):
+        expect.fail(f"the momentum buffers after {call}", got["momentum"], "the saved momentum buffers",
+                    hint="optimizer.load_state_dict(checkpoint['optimizer_state_dict']) when an optimizer is given")
+    expect.equal(f"[epoch, loss, tag] of the dict returned by {call}", got["returned"], [4, 0.125, "kept"],
+                 hint="return the whole checkpoint dict")
+
+
+TRAP = MODEL + """
+import pathlib
+class Trap:
+    # Unpickling this object calls pathlib.Path(marker).touch(): code that runs when the file loads.
+    def __reduce__(self):
+        return (pathlib.Path.touch, (pathlib.Path(marker),))
+with tempfile.TemporaryDirectory() as folder:
+    marker = os.path.join(folder, "code_ran_here")
+    path = os.path.join(folder, "from_a_stranger.pt")
+    torch.save({"model_state_dict": model.state_dict(), "epoch": 1, "loss": 0.0, "gift": Trap()}, path)
+    error = raised(lambda: load_checkpoint(path, torch.nn.Linear(3, 2)))
+    result = (error, os.path.exists(marker))
+result
+"""
+
+
+@pytest.mark.task("5.2", points=2)
+def test_a_file_that_carries_code_is_refused_without_running_it(submission):
+    call = "load_checkpoint(path, torch.nn.Linear(3, 2)) on a file holding a pickled object whose loading runs code"
+    error, code_ran = submission.run(TRAP, model_seed=5)
+    if code_ran:
+        expect.fail(call, "a file created by the checkpoint's own code", "the file to be refused before anything runs",
+                    hint=WEIGHTS_ONLY_HINT)
+    expect.rejects(call, error, "CheckpointError", mentions=(UNSAFE,), hint=WEIGHTS_ONLY_HINT)
+
+
+NUMPY_INSIDE = MODEL + """
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "with_numpy.pt")
+    torch.save({"model_state_dict": model.state_dict(), "epoch": 1, "loss": 0.0, "rng": np.random.get_state()}, path)
+    result = raised(lambda: load_checkpoint(path, torch.nn.Linear(3, 2)))
+result
+"""
+
+
+@pytest.mark.task("5.2")
+def test_a_numpy_array_inside_makes_a_file_unsafe(submission):
+    call = "load_checkpoint(path, model) on a file holding np.random.get_state() (a numpy array inside)"
+    error = submission.run(NUMPY_INSIDE, model_seed=6)
+    expect.rejects(call, error, "CheckpointError", mentions=(UNSAFE,),
+                   hint="weights_only=True refuses numpy arrays too; say 'not a safe checkpoint'")
+    if CORRUPT in error[1].lower():
+        expect.fail(call, f"{error[0]}: {error[1]}", f"a message that says {UNSAFE!r} and not {CORRUPT!r}",
+                    hint="the archive is intact here; check it with zipfile first to tell the two apart")
+
+
+TRUNCATED = MODEL + """
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "cut.pt")
+    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                "epoch": 1, "loss": 0.0}, path)
+    with open(path, "rb") as handle:
+        whole = handle.read()
+    errors = []
+    for size in sizes:
+        with open(path, "wb") as handle:
+            handle.write(b"this is not a checkpoint" * 4 if size is None else whole[:size])
+        errors.append(raised(lambda: load_checkpoint(path, torch.nn.Linear(3, 2))))
+    result = (len(whole), errors)
+result
+"""
+
+
+@pytest.mark.task("5.2", points=2)
+def test_truncated_and_garbage_files_are_reported_as_such(submission):
+    sizes = [0, 3, 400, -1, None]
+    length, errors = submission.run(TRUNCATED, model_seed=7, sizes=sizes)
+    for size, error in zip(sizes, errors):
+        what = {None: "a file of garbage", -1: "a checkpoint without its last byte"}.get(
+            size, f"the first {size} bytes of a checkpoint")
+        call = f"load_checkpoint(path, model) on {what}"
+        expect.rejects(call, error, "CheckpointError", mentions=(CORRUPT,),
+                       hint="open the file with zipfile.ZipFile first; a cut-off or garbage file fails there")
+        if UNSAFE in error[1].lower():
+            expect.fail(call, f"{error[0]}: {error[1]}", f"a message that says {CORRUPT!r}, not {UNSAFE!r}",
+                        hint="a damaged file makes torch.load raise UnpicklingError too: check the archive first")
+
+
+KEYS = """
+import os, tempfile, torch
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "other_model.pt")
+    torch.save({"model_state_dict": torch.nn.Linear(4, 3).state_dict(), "epoch": 1, "loss": 0.0}, path)
+    result = raised(lambda: load_checkpoint(path, make_small_mlp()))
+result
+"""
+
+
+@pytest.mark.task("5.2")
+def test_keys_that_do_not_fit_the_model_are_named(submission):
+    call = "load_checkpoint(path, make_small_mlp()) on a checkpoint of torch.nn.Linear(4, 3)"
+    error = submission.run(KEYS)
+    expect.rejects(call, error, "CheckpointError", mentions=("missing keys",),
+                   hint="compare the checkpoint's keys with model.state_dict()'s and name what is missing")
+    if "0.weight" not in error[1]:
+        expect.fail(call, f"{error[0]}: {error[1]}", "a message naming the missing keys, such as '0.weight'")
+
+
+DEFAULT_MAP = FORGE + """
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "from_gpu.pt")
+    save_as_if_on_gpu({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                       "epoch": 3, "loss": 0.5}, path)
+    fresh = torch.nn.Linear(3, 2)
+    fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
+    loaded = []
+    error = raised(lambda: loaded.append(load_checkpoint(path, fresh, fresh_optimizer)))
+    result = (error, sorted(devices(loaded[0])) if loaded else None, dict(fresh.state_dict()), dict(model.state_dict()))
+result
+"""
+
+
+@pytest.mark.task("5.2")
+def test_map_location_decides_where_tensors_land(submission):
+    call = "load_checkpoint(path, model, optimizer) on a checkpoint saved on cuda:0 (map_location left at 'cpu')"
+    error, returned, weights, expected = submission.run(DEFAULT_MAP, model_seed=10)
+    if error is not None:
+        expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, loaded onto the CPU",
+                    hint=MAP_LOCATION_HINT)
+    expect.equal(f"the devices of the tensors returned by {call}", returned, ["cpu"], hint=MAP_LOCATION_HINT)
+    if not same_state(weights, expected):
+        expect.fail(f"model.state_dict() after {call}", weights, "the saved weights")
+
+
+# -- Task 5.3: every random generator -------------------------------------------------------
+
+DRAWS = """
+import io, random, torch
+def draws():
+    return {"python": [random.random() for _ in range(3)],
+            "numpy": np.random.standard_normal(3).tolist() + np.random.rand(2).tolist(),
+            "torch": torch.rand(3).tolist()}
+random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+np.random.standard_normal()  # numpy now holds the second Gaussian of a pair in its cache
+"""
+
+REPLAY = DRAWS + """
+state = capture_rng_state()
+first = draws()
+restore_rng_state(state)
+(first, draws())
+"""
+
+GENERATOR_NAMES = {"python": "Python's random", "numpy": "numpy's global generator", "torch": "torch's generator"}
+
+
+def check_replay(call: str, first: dict, second: dict) -> None:
+    for name, label in GENERATOR_NAMES.items():
+        hint = f"capture and restore {label} too"
+        if name == "numpy":
+            hint = ("restore all five parts of np.random.get_state(), including the cached Gaussian "
+                    "(has_gauss and its value)")
+        expect.equal(f"draws from {label} after {call}", second[name], first[name], hint=hint)
+
+
+@pytest.mark.task("5.3", points=2)
+def test_restoring_replays_every_generator(submission):
+    call = "state = capture_rng_state(); <draw>; restore_rng_state(state); <draw again>"
+    first, second = submission.run(REPLAY, seed=5)
+    check_replay(call, first, second)
+
+
+SURVIVES = DRAWS + """
+buffer = io.BytesIO()
+torch.save(capture_rng_state(), buffer)
+first = draws()
+buffer.seek(0)
+loaded = []
+problem = raised(lambda: loaded.append(torch.load(buffer, weights_only=True)))
+if loaded:
+    restore_rng_state(loaded[0])
+(problem, first, draws() if loaded else None)
+"""
+
+
+@pytest.mark.task("5.3", points=2)
+def test_the_state_survives_a_weights_only_load(submission):
+    call = "torch.save(capture_rng_state(), f); restore_rng_state(torch.load(f, weights_only=True))"
+    problem, first, second = submission.run(SURVIVES, seed=11)
+    if problem is not None:
+        expect.fail(call, f"{problem[0]}: {problem[1][:300]}", "a state that weights_only=True loads",
+                    hint="keep only tensors, ints, floats, strings, tuples, lists and dicts: convert numpy's array")
+    check_replay(call, first, second)
+
+
+UNDISTURBED = DRAWS + """
+capture_rng_state()
+with_capture = draws()
+random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+np.random.standard_normal()
+(with_capture, draws())
+"""
+
+
+@pytest.mark.task("5.3")
+def test_capturing_draws_nothing(submission):
+    with_capture, without = submission.run(UNDISTURBED, seed=17)
+    for name, label in GENERATOR_NAMES.items():
+        expect.equal(f"draws from {label} right after capture_rng_state()", with_capture[name], without[name],
+                     hint="capturing must only read the states, never draw a number")
+
+
+# -- Task 5.4: training that resumes bit for bit ----------------------------------------
+
+#: Train by the recipe with the given helpers: the yardstick for the whole run.
+RECIPE = """
+import os, random, tempfile, torch
+data = make_classification_data(n, data_seed)
+seed_everything(seed)
+model = make_small_mlp()
+optimizer = make_optimizer(model)
+recipe = [train_one_epoch(model, optimizer, data) for _ in range(epochs)]
+recipe_weights = dict(model.state_dict())
+"""
+
+SUMMARY = """
+def summary(path):
+    stored = torch.load(path, weights_only=True)
+    return {"epoch": stored["epoch"], "loss": stored["loss"], "losses": list(stored["losses"]),
+            "weights": dict(stored["model_state_dict"]),
+            "steps": [float(state["step"]) for state in stored["optimizer_state_dict"]["state"].values()],
+            "moments": [state["exp_avg"] for state in stored["optimizer_state_dict"]["state"].values()]}
+"""
+
+FULL_RUN = RECIPE + SUMMARY + """
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "run.pt")
+    losses = train_resumable(make_small_mlp, data, epochs, path, seed)
+    stored = summary(path)
+    rng_keys = sorted(torch.load(path, weights_only=True)["rng_state"])
+{"recipe": recipe, "recipe_weights": recipe_weights, "losses": losses, "stored": stored, "rng_keys": rng_keys}
+"""
+
+
+def batches_per_epoch(n: int) -> int:
+    return math.ceil(n / 16)
+
+
+@pytest.mark.task("5.4", points=2)
+def test_a_full_run_follows_the_recipe_and_checkpoints_it(submission):
+    n, epochs = 48, 3
+    call = f"train_resumable(make_small_mlp, make_classification_data({n}, 1), {epochs}, path, seed=3)"
+    got = submission.run(FULL_RUN, n=n, data_seed=1, epochs=epochs, seed=3)
+    expect.equal(call, got["losses"], got["recipe"],
+                 hint="seed_everything(seed), make_model(), make_optimizer(model), then train_one_epoch per epoch")
+    stored = got["stored"]
+    expect.equal(f"torch.load(path)['epoch'] after {call}", stored["epoch"], epochs,
+                 hint="epoch counts the epochs finished so far")
+    expect.equal(f"torch.load(path)['losses'] after {call}", stored["losses"], got["recipe"],
+                 hint="store the list of every epoch's loss as the extra 'losses'")
+    expect.equal(f"torch.load(path)['loss'] after {call}", stored["loss"], got["recipe"][-1])
+    if not same_state(stored["weights"], got["recipe_weights"]):
+        expect.fail(f"torch.load(path)['model_state_dict'] after {call}", stored["weights"], "the trained weights",
+                    hint="save the checkpoint after every epoch, the last one included")
+    expect.equal(f"Adam's step counts in torch.load(path)['optimizer_state_dict'] after {call}", stored["steps"],
+                 [float(epochs * batches_per_epoch(n))] * 4, hint="save optimizer.state_dict()")
+    if not {"python", "numpy", "torch"} <= set(got["rng_keys"]):
+        expect.fail(f"sorted(torch.load(path)['rng_state']) after {call}", got["rng_keys"],
+                    "the keys of capture_rng_state()'s dict", hint="store rng_state=capture_rng_state()")
+
+
+STOP = RECIPE + SUMMARY + """
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "run.pt")
+    losses = train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop)
+    stored = summary(path)
+    later = train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop + 1)
+(recipe, losses, stored["epoch"], stored["losses"], later)
+"""
+
+
+@pytest.mark.task("5.4")
+def test_stop_after_interrupts_the_run(submission):
+    n, epochs, stop = 32, 4, 2
+    call = f"train_resumable(make_small_mlp, data, {epochs}, path, seed=8, stop_after={stop})"
+    recipe, losses, epoch, stored, later = submission.run(STOP, n=n, data_seed=2, epochs=epochs, seed=8, stop=stop)
+    expect.equal(call, losses, recipe[:stop], hint="stop_after=k returns once k epochs are finished")
+    expect.equal(f"torch.load(path)['epoch'] after {call}", epoch, stop, hint="epoch counts the epochs finished")
+    expect.equal(f"torch.load(path)['losses'] after {call}", stored, recipe[:stop])
+    expect.equal(f"{call[:-2]}{stop + 1}) right after it", later, recipe[:stop + 1],
+                 hint="stop_after=k stops once k epochs are finished in all, counting those before the resume")
+
+
+def check_resumed(call: str, full: list[float], resumed: list[float], full_stored: dict, stored: dict,
+                  finished_before: int) -> None:
+    """Compare a resumed run with the uninterrupted one, naming the first thing that differs."""
+    epochs = len(full)
+    if not isinstance(resumed, list) or len(resumed) != epochs:
+        expect.fail(call, resumed, f"{epochs} losses, one per epoch, as in the uninterrupted run", hint=EPOCH_HINT)
+    expect.equal(f"the first {finished_before} losses returned by {call}", resumed[:finished_before],
+                 full[:finished_before],
+                 hint="return every epoch's loss, those finished before the interruption too (they are saved)")
+    expect.equal(f"torch.load(path)['epoch'] after {call}", stored["epoch"], epochs, hint=EPOCH_HINT)
+    if stored["steps"] != full_stored["steps"]:
+        expect.fail(f"Adam's step counts in the checkpoint after {call}", stored["steps"],
+                    f"{full_stored['steps']}, as after the uninterrupted run", hint=OPTIMIZER_HINT)
+    if resumed != full:
+        first = next(index for index, (a, b) in enumerate(zip(resumed, full)) if a != b)
+        expect.fail(f"{call} (losses from epoch {first + 1} on)", resumed[first:],
+                    f"{full[first:]}, exactly the losses of the uninterrupted run", hint=RNG_HINT)
+    if not same_state(stored["weights"], full_stored["weights"]):
+        expect.fail(f"the final weights after {call}", stored["weights"],
+                    "exactly those of the uninterrupted run", hint=RNG_HINT)
+    if not all(map(same_tensor, stored["moments"], full_stored["moments"])):
+        expect.fail(f"Adam's first moments after {call}", stored["moments"],
+                    "exactly those of the uninterrupted run", hint=OPTIMIZER_HINT)
+
+
+SAME_PROCESS = RECIPE + SUMMARY + """
+with tempfile.TemporaryDirectory() as folder:
+    full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
+    path = os.path.join(folder, "interrupted.pt")
+    train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop)
+    # A new process would start with other generator states: scramble them all.
+    random.seed(2024); np.random.seed(2024); torch.manual_seed(2024)
+    resumed = train_resumable(make_small_mlp, data, epochs, path, seed)
+    result = (full, resumed, summary(os.path.join(folder, "full.pt")), summary(path))
+result
+"""
+
+
+@pytest.mark.task("5.4", points=2)
+def test_resuming_after_the_generators_moved_on_matches_the_full_run(submission):
+    n, epochs, stop = 40, 4, 2
+    call = (f"train_resumable(make_small_mlp, data, {epochs}, path, seed=21) after stop_after={stop} and "
+            "after every generator was re-seeded")
+    full, resumed, full_stored, stored = submission.run(SAME_PROCESS, n=n, data_seed=4, epochs=epochs, seed=21,
+                                                        stop=stop)
+    check_resumed(call, full, resumed, full_stored, stored, stop)
+
+
+FIRST_PART = """
+import os, shutil, tempfile, torch
+data = make_classification_data(n, data_seed)
+folder = tempfile.mkdtemp(prefix="ex05-resume-")
+try:
+    full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
+    train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "interrupted.pt"), seed, stop_after=stop)
+except BaseException:
+    shutil.rmtree(folder, ignore_errors=True)
+    raise
+(folder, full)
+"""
+
+#: The resumed run, in a new Python process started in the folder that holds the module under test.
+#: Code living in a notebook has no module file to import, and a sandbox may forbid new processes:
+#: there, a new process is simulated by re-seeding every generator, as in the test above.
+NEW_PROCESS = SUMMARY + """
+import json, os, random, shutil, subprocess, sys, torch
+module_file = globals().get("__file__")
+path = os.path.join(folder, "interrupted.pt")
+child = (
+    "import json\\n"
+    "from ex05_checkpointing import make_classification_data, make_small_mlp, train_resumable\\n"
+    f"data = make_classification_data({n}, {data_seed})\\n"
+    f"losses = train_resumable(make_small_mlp, data, {epochs}, {path!r}, {seed})\\n"
+    "print(json.dumps([float(loss) for loss in losses]))\\n"
+)
+try:
+    result = {"error": None}
+    done = None
+    if module_file and os.path.basename(module_file) == "ex05_checkpointing.py":
+        try:
+            done = subprocess.run([sys.executable, "-c", child], cwd=os.path.dirname(os.path.abspath(module_file)),
+                                  capture_output=True, text=True, timeout=50,
+                                  env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1"))
+        except OSError:  # a sandbox that may not start processes: simulate the new one below
+            done = None
+    if done is not None and done.returncode == 0:
+        result["losses"] = json.loads(done.stdout.strip().splitlines()[-1])
+    elif done is not None:
+        result["error"] = done.stderr[-1500:]
+    else:
+        random.seed(31337); np.random.seed(31337); torch.manual_seed(31337)
+        result["losses"] = train_resumable(make_small_mlp, make_classification_data(n, data_seed), epochs, path, seed)
+    if result["error"] is None:
+        result.update(full=summary(os.path.join(folder, "full.pt")), resumed=summary(path))
+finally:
+    shutil.rmtree(folder, ignore_errors=True)
+result
+"""
+
+
+@pytest.mark.task("5.4", points=3)
+def test_resuming_in_a_new_process_matches_the_full_run_bit_for_bit(submission):
+    n, epochs, stop, seed = 40, 4, 2, 5
+    folder, full = submission.run(FIRST_PART, n=n, data_seed=6, epochs=epochs, seed=seed, stop=stop)
+    got = submission.run(NEW_PROCESS, folder=folder, n=n, data_seed=6, epochs=epochs, seed=seed)
+    call = (f"train_resumable(make_small_mlp, data, {epochs}, path, seed={seed}) in a new process, "
+            f"after stop_after={stop}")
+    if got["error"] is not None:
+        expect.fail(call, f"a crash:\n{got['error']}", "a resumed run",
+                    hint="the new process only has the checkpoint file: everything must come from there")
+    check_resumed(call, full, got["losses"], got["full"], got["resumed"], stop)
+
+
+# -- Task 5.5: a checkpoint manager ----------------------------------------------------------
+
+MANAGER = """
+import os, tempfile, torch
+torch.manual_seed(0)
+model = torch.nn.Linear(2, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+def name(path):
+    return None if path is None else os.path.basename(os.fspath(path))
+with tempfile.TemporaryDirectory() as folder:
+    manager = CheckpointManager(folder, keep_last=keep)
+    saved = [name(manager.save(step, model, optimizer, {"loss": loss, "accuracy": accuracy}))
+             for step, loss, accuracy in zip(steps, losses, accuracies)]
+    files = sorted(os.listdir(folder))
+    stored = {file: torch.load(os.path.join(folder, file), weights_only=True) for file in files}
+    result = {"saved": saved, "files": files, "latest": name(manager.latest()),
+              "best_loss": name(manager.best("loss")), "best_accuracy": name(manager.best("accuracy", mode="max")),
+              "unknown": name(manager.best("perplexity")),
+              "contents": {file: [stored[file]["step"], dict(stored[file]["metrics"])] for file in files}}
+result
+"""
+
+
+@pytest.mark.task("5.5", points=2)
+def test_only_the_newest_checkpoints_are_kept(submission):
+    steps, keep = [7, 8, 9, 10, 11], 3
+    losses, accuracies = [0.9, 0.8, 0.7, 0.6, 0.65], [0.1, 0.2, 0.3, 0.4, 0.35]
+    call = f"manager = CheckpointManager(folder, keep_last={keep}); manager.save(step, ...) for step in {steps}"
+    got = submission.run(MANAGER, steps=steps, keep=keep, losses=losses, accuracies=accuracies)
+    expect.equal(f"sorted(os.listdir(folder)) after {call}", got["files"], sorted(got["saved"][-keep:]),
+                 hint=PRUNE_HINT)
+    contents = [got["contents"][file] for file in got["saved"][-keep:]]
+    expected = [[step, {"loss": loss, "accuracy": accuracy}]
+                for step, loss, accuracy in list(zip(steps, losses, accuracies))[-keep:]]
+    expect.equal(f"[step, metrics] in the kept files after {call}", contents, expected,
+                 hint="store the extras step=step and metrics=metrics in each checkpoint")
+    expect.equal(f"manager.latest() after {call}", got["latest"], got["saved"][-1],
+                 hint="the latest checkpoint has the highest step")
+
+
+@pytest.mark.task("5.5", points=2)
+def test_best_looks_at_the_checkpoints_on_disk(submission):
+    steps, keep = [1, 2, 3, 4, 5, 6], 4
+    losses, accuracies = [0.1, 0.5, 0.3, 0.4, 0.35, 0.6], [0.9, 0.5, 0.7, 0.2, 0.8, 0.1]
+    call = f"CheckpointManager(folder, keep_last={keep}) after saving steps {steps} with losses {losses}"
+    got = submission.run(MANAGER, steps=steps, keep=keep, losses=losses, accuracies=accuracies)
+    # Steps 1 and 2 are pruned, so the lowest loss on disk is step 3's and the highest accuracy step 5's.
+    expect.equal(f"manager.best('loss') for {call}", got["best_loss"], got["saved"][2],
+                 hint="the best of the checkpoints still on disk (the best one may have been pruned)")
+    expect.equal(f"manager.best('accuracy', mode='max') for {call}", got["best_accuracy"], got["saved"][4],
+                 hint="mode='max' picks the highest value")
+    expect.equal(f"manager.best('perplexity') for {call}", got["unknown"], None,
+                 hint="no checkpoint has this metric: return None")
+
+
+REOPEN = """
+import os, tempfile, torch
+model = torch.nn.Linear(2, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+def name(path):
+    return None if path is None else os.path.basename(os.fspath(path))
+with tempfile.TemporaryDirectory() as folder:
+    for other in ("notes.txt", "final_model.pt"):
+        with open(os.path.join(folder, other), "w") as handle:
+            handle.write("not a checkpoint of the manager")
+    first = CheckpointManager(folder, keep_last=2)
+    early = [name(first.save(step, model, optimizer, {"loss": 1.0 / step})) for step in (1, 2)]
+    second = CheckpointManager(folder, keep_last=2)
+    before = (name(second.latest()), name(second.best("loss")))
+    later = name(second.save(3, model, optimizer, {"loss": 0.5}))
+    result = (early, later, before, sorted(os.listdir(folder)))
+result
+"""
+
+
+@pytest.mark.task("5.5")
+def test_a_new_manager_finds_old_checkpoints_and_spares_other_files(submission):
+    call = "CheckpointManager(folder, keep_last=2) on a folder with steps 1 and 2, notes.txt and final_model.pt"
+    early, later, before, files = submission.run(REOPEN)
+    expect.equal(f"(latest(), best('loss')) of {call}", before, (early[1], early[1]),
+                 hint="find the checkpoints by listing the folder, not by remembering what this object saved")
+    expect.equal(f"sorted(os.listdir(folder)) after saving step 3 with {call}", files,
+                 sorted([early[1], later, "final_model.pt", "notes.txt"]),
+                 hint="prune only files that follow the manager's own naming pattern")
+
+
+@pytest.mark.task("5.5")
+def test_bad_arguments_are_refused(submission):
+    for call, words in [("raised(lambda: CheckpointManager(folder, keep_last=0))", ("keep_last",)),
+                        ("raised(lambda: CheckpointManager(folder).best('loss', mode='median'))", ("mode",))]:
+        snippet = (f"import shutil, tempfile\nfolder = tempfile.mkdtemp()\nresult = {call}\n"
+                   "shutil.rmtree(folder)\nresult")
+        expect.rejects(call, submission.run(snippet), "ValueError", mentions=words)
+
+
+# -- Task 5.6: a GPU checkpoint on a CPU-only machine ---------------------------------------
+
+FROM_GPU = FORGE + """
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "from_gpu.pt")
+    save_as_if_on_gpu({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                       "epoch": 3, "loss": 0.5}, path)
+    fresh = torch.nn.Linear(3, 2)
+    loaded = []
+    error = raised(lambda: loaded.append(load_for_device(path, fresh, "cpu")))
+    result = {"error": error, "cuda": torch.cuda.is_available(),
+              "devices": sorted(devices(loaded[0])) if loaded else None,
+              "weights": dict(fresh.state_dict()), "expected": dict(model.state_dict())}
+result
+"""
+
+
+@pytest.mark.task("5.6", points=2)
+def test_a_checkpoint_saved_on_a_gpu_loads_on_the_cpu(submission):
+    call = "load_for_device(path, model, 'cpu') on a checkpoint whose tensors were saved on cuda:0"
+    got = submission.run(FROM_GPU, model_seed=8)
+    if got["error"] is not None:
+        expect.fail(call, f"{got['error'][0]}: {got['error'][1][:300]}", "the checkpoint, loaded onto the CPU",
+                    hint=MAP_LOCATION_HINT)
+    expect.equal(f"the devices of the tensors returned by {call}", got["devices"], ["cpu"], hint=MAP_LOCATION_HINT)
+    if not same_state(got["weights"], got["expected"]):
+        expect.fail(f"model.state_dict() after {call}", got["weights"], "the saved weights")
+
+
+TO_META = FORGE + """
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "plain.pt")
+    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                "epoch": 3, "loss": 0.5}, path)
+    fresh = torch.nn.Linear(3, 2)
+    loaded = []
+    error = raised(lambda: loaded.append(load_for_device(path, fresh, "meta")))
+    result = (error, sorted(devices(loaded[0])) if loaded else None,
+              sorted({str(p.device) for p in fresh.parameters()}))
+result
+"""
+
+
+@pytest.mark.task("5.6", points=2)
+def test_tensors_land_on_the_device_asked_for(submission):
+    call = "load_for_device(path, model, 'meta') on a checkpoint saved on the CPU"
+    error, returned, parameters = submission.run(TO_META, model_seed=9)
+    if error is not None:
+        expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, on the meta device",
+                    hint="move the model to the device (model.to(device)) before loading into it, and load with "
+                         "map_location=device")
+    expect.equal(f"the devices of the tensors returned by {call}", returned, ["meta"],
+                 hint="load with map_location=device, not a fixed 'cpu'")
+    expect.equal(f"the devices of the model's parameters after {call}", parameters, ["meta"],
+                 hint="move the model to the device (model.to(device)) before loading into it")

@@ -1,0 +1,350 @@
+"""Exercise 2: gradient descent by hand.
+
+Training a network is, at heart, one loop: stand at a point, ask which way is
+downhill, take a small step that way, repeat. "Which way is downhill" is the
+negative gradient, so the loop is
+
+    x_{k+1} = x_k - lr * grad f(x_k)
+
+where the learning rate ``lr`` sets the step size. In this exercise you write
+that loop yourself, with nothing but numpy, and you also do the part a library
+would normally hide: you derive every gradient with pen and paper, and you
+check each derivation numerically before you trust it. Nothing here
+differentiates for you.
+
+Work through the tasks in order; each function names its task in its docstring.
+
+* Task 2.1 - the Rosenbrock function (a long curved valley that is famously
+  slow to descend) and its gradient, derived by hand with the chain rule.
+* Task 2.2 - the safety net for every hand-derived gradient: central
+  differences (``numerical_gradient``) and a scale-free way to compare two
+  gradients (``relative_error``).
+* Task 2.3 - ``gradient_descent`` itself: it returns the whole path, not just
+  the end point, it can stop early once the slope is flat, and it refuses to
+  hand back NaNs when the steps blow up (``DivergenceError``, given below).
+* Task 2.4 - a first real use: the minimum of the parabola 3x^2 + 2x - 1.2.
+* Task 2.5 - curve fitting: recover the frequency and phase of a noisy sine
+  wave by descending the mean squared error. This is a tiny version of what a
+  training loop does with a network's weights.
+* Task 2.6 - ``plot_descent``: draw the path over the function, so you can
+  see what the learning rate does.
+
+Check your work with::
+
+    pytest exercises/tests/test_ex02_gradient_descent.py
+
+Use only numpy, matplotlib and the standard library: the point is to see every
+derivative and every step.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, Union
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+Number = Union[float, np.ndarray]
+
+
+# -- Task 2.1: the Rosenbrock function and its gradient ---------------------------------
+
+
+def rosenbrock(x: Number, y: Number = 1.0, a: float = 1.0, b: float = 100.0) -> Number:
+    """The Rosenbrock function f(x, y) = (a - x)^2 + b (y - x^2)^2.
+
+    Its minimum is 0 at (a, a^2), at the bottom of a narrow curved valley: easy
+    to fall into, slow to follow, which makes it a classic test for optimisers.
+    Works on floats and, element by element, on numpy arrays. Task 2.1.
+    """
+    ### BEGIN SOLUTION
+    return (a - x) ** 2 + b * (y - x**2) ** 2
+    ### END SOLUTION
+
+
+def rosenbrock_grad(x: Number, y: Number = 1.0, a: float = 1.0, b: float = 100.0) -> tuple[Number, Number]:
+    """The gradient (df/dx, df/dy) of `rosenbrock`, derived by hand.
+
+    Differentiate each term with the chain rule: the inner function y - x^2
+    contributes its own derivative with respect to the variable you are
+    differentiating by. Return a tuple of two floats for float inputs, or two
+    arrays (element by element) for array inputs. Task 2.1.
+    """
+    ### BEGIN SOLUTION
+    valley = y - x**2
+    df_dx = -2.0 * (a - x) - 4.0 * b * x * valley
+    df_dy = 2.0 * b * valley
+    return df_dx, df_dy
+    ### END SOLUTION
+
+
+# -- Task 2.2: checking gradients numerically ---------------------------------------------
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], point: Sequence[float] | np.ndarray,
+                       eps: float = 1e-6) -> np.ndarray:
+    """The gradient of f at `point`, estimated by central differences.
+
+    For each coordinate i, nudge the point by +eps and by -eps along that axis
+    only and take (f(point + eps e_i) - f(point - eps e_i)) / (2 eps). The error
+    shrinks like eps^2, against eps for a one-sided difference, which is why
+    gradient checks use the central form. `f` takes one 1-D numpy array and
+    returns a float. Returns a float array shaped like `point`; `point` itself
+    is left unchanged. Task 2.2.
+    """
+    ### BEGIN SOLUTION
+    centre = np.array(point, dtype=float)
+    estimate = np.zeros_like(centre)
+    for i in range(centre.size):
+        nudge = np.zeros_like(centre)
+        nudge.flat[i] = eps
+        estimate.flat[i] = (float(f(centre + nudge)) - float(f(centre - nudge))) / (2.0 * eps)
+    return estimate
+    ### END SOLUTION
+
+
+def relative_error(a: Number | Sequence[float], b: Number | Sequence[float]) -> float:
+    """How far apart two gradients are, on a scale that ignores their size.
+
+    For each element, |a - b| / max(1e-8, |a| + |b|); the result is the largest
+    of these (the worst element), as a Python float. The 1e-8 floor stops 0/0
+    when both elements are exactly zero. Roughly: below 1e-7 the two agree,
+    above 1e-2 one of them is wrong. Task 2.2.
+    """
+    ### BEGIN SOLUTION
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    ratios = np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+    return float(np.max(ratios))
+    ### END SOLUTION
+
+
+# -- Task 2.3: gradient descent --------------------------------------------------------------
+
+
+class DivergenceError(FloatingPointError):
+    """Gradient descent produced an iterate that is not finite (inf or NaN).
+
+    This almost always means the learning rate is too large: each step
+    overshoots the minimum by more than the last, until the numbers overflow.
+    """
+
+
+def as_point(x0: Number | Sequence[float]) -> np.ndarray:
+    """A starting point as a fresh 1-D float array: a float becomes shape (1,).
+
+    Given. Copying matters: the caller's array must never change under them.
+    """
+    point = np.array(x0, dtype=float)
+    if point.ndim > 1:
+        raise ValueError(f"the starting point must be a number or a 1-D array, got shape {point.shape}")
+    return point.reshape(-1)
+
+
+def gradient_descent(grad: Callable[[np.ndarray], Any], x0: Number | Sequence[float], lr: float, steps: int,
+                     tol: float | None = None) -> np.ndarray:
+    """Follow the negative gradient from x0; return the whole path.
+
+    `grad` takes the current point as a 1-D float array of shape (d,) and
+    returns the gradient there (anything numpy turns into d numbers). x0 may be
+    a float (then d = 1) or a 1-D array. Each update is x <- x - lr * grad(x).
+
+    The result has shape (k + 1, d): row 0 is x0 and row j the point after j
+    updates, with k <= `steps` updates in all.
+
+    Early stopping: when `tol` is not None, before each update look at the
+    gradient at the current point; if its Euclidean norm is below `tol`
+    (strictly), stop there without updating. Without `tol`, make exactly
+    `steps` updates.
+
+    Divergence: as soon as an update gives a point with an inf or NaN in it,
+    raise `DivergenceError` (do not return it) with a message that says the
+    learning rate is probably too large and names the step, counting updates
+    from 1 (step j is the update that would have made row j). Task 2.3.
+    """
+    ### BEGIN SOLUTION
+    x = as_point(x0)
+    path = [x]
+    for step in range(1, steps + 1):
+        slope = np.asarray(grad(x), dtype=float).reshape(x.shape)
+        if tol is not None and np.linalg.norm(slope) < tol:
+            break
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = x - lr * slope
+        if not np.all(np.isfinite(x)):
+            raise DivergenceError(
+                f"gradient descent diverged at step {step}: the point became {x}. "
+                f"The learning rate lr={lr} is probably too large; try a smaller one."
+            )
+        path.append(x)
+    return np.array(path)
+    ### END SOLUTION
+
+
+# -- Task 2.4: minimising a parabola ----------------------------------------------------------
+
+
+def parabola(x: Number) -> Number:
+    """The parabola 3x^2 + 2x - 1.2, on floats or element by element on arrays. Task 2.4."""
+    ### BEGIN SOLUTION
+    return 3.0 * x**2 + 2.0 * x - 1.2
+    ### END SOLUTION
+
+
+def parabola_grad(x: Number) -> Number:
+    """The derivative of `parabola`, on floats or element by element on arrays. Task 2.4."""
+    ### BEGIN SOLUTION
+    return 6.0 * x + 2.0
+    ### END SOLUTION
+
+
+def minimise_parabola(x0: float = 2.0, lr: float = 0.1, steps: int = 100) -> float:
+    """The point x where `parabola` is smallest, found by `gradient_descent`.
+
+    Start at x0 and make `steps` updates with learning rate `lr` (no early
+    stop); return the last x as a Python float. With the defaults it lands on
+    the true minimiser x = -1/3 (where the derivative is zero) to many digits.
+    Task 2.4.
+    """
+    ### BEGIN SOLUTION
+    path = gradient_descent(parabola_grad, x0, lr, steps)
+    return float(path[-1, 0])
+    ### END SOLUTION
+
+
+# -- Task 2.5: fitting a sine curve by hand -----------------------------------------------
+
+
+def make_sine_data(n: int = 100, omega: float = 2.0, t: float = 0.5, noise: float = 0.1,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy samples (x, y) of y = sin(omega x + t), with x in [-2.5, 2.5].
+
+    Given. Synthetic and seeded, so every run sees the same data: the task is
+    to get omega and t back from (x, y) alone.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-2.5, 2.5, size=n))
+    y = np.sin(omega * x + t) + noise * rng.normal(size=n)
+    return x, y
+
+
+def sine_model(x: Number, omega: float, t: float) -> Number:
+    """The model sin(omega x + t): frequency omega, phase t. Task 2.5."""
+    ### BEGIN SOLUTION
+    return np.sin(omega * np.asarray(x, dtype=float) + t)
+    ### END SOLUTION
+
+
+def sine_mse(x: np.ndarray, y: np.ndarray, omega: float, t: float) -> float:
+    """The loss 1/2 * mean((sine_model(x, omega, t) - y)^2), as a Python float.
+
+    The 1/2 is a convention that cancels the 2 from differentiating the
+    square, so the gradient is simply the mean of residual times slope.
+    Task 2.5.
+    """
+    ### BEGIN SOLUTION
+    residual = sine_model(x, omega, t) - np.asarray(y, dtype=float)
+    return float(0.5 * np.mean(residual**2))
+    ### END SOLUTION
+
+
+def sine_mse_grad(x: np.ndarray, y: np.ndarray, omega: float, t: float) -> tuple[float, float]:
+    """The gradient (d loss / d omega, d loss / d t) of `sine_mse`, derived by hand.
+
+    With residual r = sin(omega x + t) - y, the chain rule gives
+    d/d omega = mean(r cos(omega x + t) x) and d/d t = mean(r cos(omega x + t)).
+    Returns two Python floats. Task 2.5.
+    """
+    ### BEGIN SOLUTION
+    x = np.asarray(x, dtype=float)
+    phase = omega * x + t
+    residual = np.sin(phase) - np.asarray(y, dtype=float)
+    slope = residual * np.cos(phase)
+    return float(np.mean(slope * x)), float(np.mean(slope))
+    ### END SOLUTION
+
+
+def fit_sine(x: np.ndarray, y: np.ndarray, omega0: float, t0: float, lr: float, steps: int) -> tuple[float, float]:
+    """Fit omega and t to the data by `gradient_descent` on `sine_mse`.
+
+    The parameters (omega, t) are the point being moved: start from
+    (omega0, t0) and make `steps` updates with learning rate `lr` (no early
+    stop). Returns the final (omega, t) as Python floats. Like any local
+    method it needs a start in the right valley; within about 0.3 of the truth
+    is close enough here. Task 2.5.
+    """
+    ### BEGIN SOLUTION
+    def loss_gradient(params: np.ndarray) -> np.ndarray:
+        return np.array(sine_mse_grad(x, y, params[0], params[1]))
+
+    path = gradient_descent(loss_gradient, [omega0, t0], lr, steps)
+    omega, t = path[-1]
+    return float(omega), float(t)
+    ### END SOLUTION
+
+
+# -- Task 2.6: plotting the descent path ----------------------------------------------------
+
+
+def padded_range(values: np.ndarray, fraction: float = 0.15) -> tuple[float, float]:
+    """(low, high) covering every value with a margin, never of zero width. Given."""
+    low, high = float(np.min(values)), float(np.max(values))
+    margin = fraction * (high - low) if high > low else max(1.0, abs(low))
+    return low - margin, high + margin
+
+
+def plot_descent(f: Callable[..., Any], trajectory: np.ndarray | Sequence[Any], ax: Axes | None = None) -> Axes:
+    """Draw a descent path over the function it descended, and return the Axes.
+
+    One dimension (trajectory of shape (k+1,) or (k+1, 1)): draw f as a curve,
+    ``ax.plot(xs, f(xs))`` for at least 50 evenly spaced xs covering the path,
+    then the path itself on the curve as a line with markers, at the points
+    (x_j, f(x_j)). Here f takes an array of xs.
+
+    Two dimensions (shape (k+1, 2)): filled contours of f itself,
+    ``ax.contourf(X, Y, f(X, Y))`` on a ``np.meshgrid`` over a box that covers
+    the whole path, and the path on top as a line with markers through the
+    points (x_j, y_j). Here f takes two arrays X and Y (like `rosenbrock`).
+
+    Draw on `ax` when one is given and return it; only when `ax` is None create
+    a new figure (``plt.subplots()``). Never call ``plt.show()``: the caller
+    decides whether to show or save. `padded_range` is there to help choose the
+    range. Task 2.6.
+    """
+    ### BEGIN SOLUTION
+    path = np.asarray(trajectory, dtype=float)
+    if path.ndim == 1:
+        path = path[:, None]
+    if path.ndim != 2 or path.shape[1] not in (1, 2) or len(path) == 0:
+        raise ValueError(f"expected a trajectory of shape (k+1,), (k+1, 1) or (k+1, 2), got {path.shape}")
+    if ax is None:
+        _, ax = plt.subplots()
+    if path.shape[1] == 1:
+        xs = path[:, 0]
+        curve = np.linspace(*padded_range(xs), 200)
+        ax.plot(curve, f(curve), color="tab:blue", label="f(x)")
+        ax.plot(xs, f(xs), "o-", color="tab:red", markersize=4, label="descent path")
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
+    else:
+        xs = np.linspace(*padded_range(path[:, 0]), 150)
+        ys = np.linspace(*padded_range(path[:, 1]), 150)
+        grid_x, grid_y = np.meshgrid(xs, ys)
+        filled = ax.contourf(grid_x, grid_y, f(grid_x, grid_y), levels=30, cmap="viridis")
+        ax.figure.colorbar(filled, ax=ax, label="f(x, y)")
+        ax.plot(path[:, 0], path[:, 1], "o-", color="white", markersize=3, label="descent path")
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+    ax.legend()
+    return ax
+    ### END SOLUTION
+
+
+if __name__ == "__main__":
+    # Once tasks 2.1, 2.3 and 2.6 work: watch gradient descent crawl along the Rosenbrock valley.
+    start = np.array([-1.5, 2.0])
+    path = gradient_descent(lambda p: np.array(rosenbrock_grad(p[0], p[1])), start, lr=1e-3, steps=2000)
+    plot_descent(lambda x, y: np.log1p(rosenbrock(x, y)), path[::20])
+    plt.title(f"2000 steps from {start.tolist()} end at {np.round(path[-1], 3).tolist()}")
+    plt.show()

@@ -1,0 +1,400 @@
+"""Exercise 4: training with torch.optim.
+
+In exercise 3 you wrote descent loops yourself: compute a loss, call
+``backward()``, and nudge every tensor by hand inside ``torch.no_grad()``.
+PyTorch packages that nudge as an *optimizer*: an object that holds references
+to a model's parameters and, on ``step()``, updates each of them from the
+gradient that ``backward()`` left in its ``.grad``. A model is an ``nn.Module``,
+a container that knows its parameters, so the whole of training shrinks to
+five lines that you will write many times in your life:
+
+    model.train()            # layers such as dropout behave as in training
+    optimizer.zero_grad()    # forget the previous gradient (backward adds to .grad)
+    loss = loss_fn(model(x), y)
+    loss.backward()          # fill every parameter's .grad
+    optimizer.step()         # move the parameters
+
+This exercise makes each of those lines earn its place. You build the loop and
+its twin for evaluation, fit linear models with it, then open the box: you
+write SGD with momentum and Adam yourself and check that your updates agree
+with ``torch.optim`` to the last digits. Finally you look at a loss landscape
+and at the curves that different optimizers trace on the same problem.
+
+Work through the tasks in order; each function names its task in its docstring.
+
+* Task 4.1 - ``make_optimizer``: plain SGD, SGD with momentum and Adam, by name.
+* Task 4.2 - ``train`` (the canonical loop, one loss per epoch) and
+  ``evaluate`` (eval mode, no gradients, the model's mode put back afterwards).
+* Task 4.3 - ``LinearRegression``, a module holding one ``nn.Linear``, and
+  ``fit_line``, which recovers the slope and intercept of noisy points.
+* Task 4.4 - ``sgd_step`` and ``adam_step``: the update rules by hand.
+* Task 4.5 - ``loss_landscape``: the loss over a grid of (weight, bias) pairs,
+  computed without touching the model for good.
+* Task 4.6 - ``compare_optimizers`` and ``plot_losses``.
+
+The data sets are made here, with fixed seeds, by ``make_regression_data`` (a
+small stand-in for a table of house features and prices) and
+``make_line_data``; nothing is downloaded.
+
+Check your work with::
+
+    pytest exercises/tests/test_ex04_optimizers.py
+
+Everything runs on whatever device the tensors you are given live on: create
+new tensors and models on ``x.device`` (and with ``x.dtype``), never on a
+device you picked yourself.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.axes import Axes
+from torch import nn
+
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+#: The names `make_optimizer` understands.
+OPTIMIZER_NAMES = ("sgd", "momentum", "adam")
+
+
+# -- Given: small data sets with fixed seeds ------------------------------------------------
+
+
+def make_regression_data(n: int = 200, n_features: int = 3, noise: float = 0.1, seed: int = 0,
+                         dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    """A tiny stand-in for a housing table: `n` rows of standardised features and a price.
+
+    Think of the columns as a house's size, age, distance to the centre and so
+    on, already scaled to mean 0 and spread 1; the "price" is a fixed linear mix
+    of them, plus an offset and Gaussian noise of standard deviation `noise`.
+    The same seed always gives the same table. Returns ``x`` of shape
+    ``(n, n_features)`` and ``y`` of shape ``(n,)``.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, n_features, generator=generator, dtype=torch.float64)
+    true_weights = torch.linspace(-2.0, 3.0, n_features, dtype=torch.float64)
+    price = x @ true_weights + 1.5 + noise * torch.randn(n, generator=generator, dtype=torch.float64)
+    return x.to(dtype), price.to(dtype)
+
+
+def make_line_data(n: int = 50, slope: float = 2.0, intercept: float = -1.0, noise: float = 0.1, seed: int = 0,
+                   dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    """Noisy points around the line ``y = slope * x + intercept``, with x spread over [-1, 1].
+
+    Returns ``x`` of shape ``(n, 1)`` (one feature per row, as ``nn.Linear(1, 1)``
+    expects) and ``y`` of shape ``(n,)``.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    x = 2.0 * torch.rand(n, 1, generator=generator, dtype=torch.float64) - 1.0
+    y = slope * x[:, 0] + intercept + noise * torch.randn(n, generator=generator, dtype=torch.float64)
+    return x.to(dtype), y.to(dtype)
+
+
+# -- Task 4.1: optimizers by name -------------------------------------------------------------
+
+
+def make_optimizer(name: str, params: Iterable[torch.Tensor], lr: float, **kwargs: object) -> torch.optim.Optimizer:
+    """An optimizer over `params` chosen by name, so experiments can loop over names.
+
+    * ``"sgd"``: ``torch.optim.SGD``, plain gradient descent;
+    * ``"momentum"``: ``torch.optim.SGD`` with momentum 0.9, unless
+      ``momentum=`` is given in `kwargs`;
+    * ``"adam"``: ``torch.optim.Adam``.
+
+    `lr` is the learning rate and any other keyword (``weight_decay``,
+    ``betas``, ...) is handed to the optimizer unchanged. Any other name is a
+    mistake worth stopping for: raise ``ValueError`` with a message that lists
+    the valid names. Task 4.1.
+    """
+    ### BEGIN SOLUTION
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, **kwargs)
+    if name == "momentum":
+        kwargs.setdefault("momentum", 0.9)
+        return torch.optim.SGD(params, lr=lr, **kwargs)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, **kwargs)
+    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")
+    ### END SOLUTION
+
+
+# -- Task 4.2: the training loop and evaluation -------------------------------------------
+
+
+def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
+          loss_fn: LossFunction | None = None, epochs: int = 100) -> list[float]:
+    """Train `model` on the whole of (x, y) for `epochs` steps; return one loss per epoch.
+
+    Each epoch is one full-batch step of the canonical loop: ``model.train()``,
+    ``optimizer.zero_grad()``, the forward pass, the loss, ``backward()`` and
+    ``optimizer.step()``, in that order. The loss recorded for an epoch is the
+    one computed in that epoch, before its step, as a Python float
+    (``loss.item()``): a list of tensors would also keep every epoch's graph
+    alive. `loss_fn` defaults to ``nn.MSELoss()``. Task 4.2.
+    """
+    ### BEGIN SOLUTION
+    loss_fn = nn.MSELoss() if loss_fn is None else loss_fn
+    losses: list[float] = []
+    for _ in range(epochs):
+        model.train()
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+    ### END SOLUTION
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFunction | None = None) -> float:
+    """The loss of `model` on (x, y) as a Python float, measured the way a test set is.
+
+    Switch the model to eval mode (dropout off, batch norm on its running
+    statistics) and compute the loss under ``torch.no_grad()``, because nothing
+    here will be differentiated. Afterwards put the model back in the mode it
+    was in (``model.train(was_training)``), so that calling ``evaluate`` in the
+    middle of training changes nothing. `loss_fn` defaults to ``nn.MSELoss()``.
+    Task 4.2.
+    """
+    ### BEGIN SOLUTION
+    loss_fn = nn.MSELoss() if loss_fn is None else loss_fn
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            return loss_fn(model(x), y).item()
+    finally:
+        model.train(was_training)
+    ### END SOLUTION
+
+
+# -- Task 4.3: linear models ----------------------------------------------------------------
+
+
+class LinearRegression(nn.Module):
+    """``y = x @ w + b`` as a module: one ``nn.Linear(n_features, 1)`` stored as ``self.linear``.
+
+    ``forward`` takes ``x`` of shape ``(n, n_features)`` and returns shape
+    ``(n,)``, the shape of the targets. Returning ``(n, 1)`` is a classic bug:
+    ``nn.MSELoss`` would broadcast an ``(n, 1)`` prediction against ``(n,)``
+    targets into an ``(n, n)`` table of every prediction minus every target.
+    """
+
+    def __init__(self, n_features: int) -> None:
+        """Create ``self.linear``, the only layer, with `n_features` inputs and one output. Task 4.3."""
+        ### BEGIN SOLUTION
+        super().__init__()
+        self.linear = nn.Linear(n_features, 1)
+        ### END SOLUTION
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Predictions of shape ``(n,)`` for inputs of shape ``(n, n_features)``. Task 4.3."""
+        ### BEGIN SOLUTION
+        return self.linear(x).squeeze(-1)
+        ### END SOLUTION
+
+
+def fit_line(x: torch.Tensor, y: torch.Tensor, epochs: int = 500, lr: float = 0.1) -> tuple[float, float]:
+    """Fit ``y ~ slope * x + intercept`` by gradient descent; return ``(slope, intercept)`` as floats.
+
+    Build the model as ``nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1))``
+    (the Flatten turns the ``(n, 1)`` output into ``(n,)``) with the dtype and
+    device of `x`, and train it with ``torch.optim.SGD`` at rate `lr` and the
+    mean squared error for `epochs` full-batch steps (your ``train`` does
+    exactly this). `x` may have shape ``(n,)`` or ``(n, 1)``; `y` has ``n``
+    values. The slope is the Linear layer's weight and the intercept its bias,
+    returned as Python floats, not tensors. Task 4.3.
+    """
+    ### BEGIN SOLUTION
+    inputs, targets = x.reshape(-1, 1), y.reshape(-1)
+    model = nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1)).to(dtype=inputs.dtype, device=inputs.device)
+    train(model, inputs, targets, torch.optim.SGD(model.parameters(), lr=lr), epochs=epochs)
+    line = model[0]
+    return line.weight.item(), line.bias.item()
+    ### END SOLUTION
+
+
+# -- Task 4.4: the update rules by hand ---------------------------------------------------
+
+
+def sgd_step(params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0,
+             buffers: list[torch.Tensor | None] | None = None) -> list[torch.Tensor | None]:
+    """One step of SGD with momentum, exactly as ``torch.optim.SGD`` takes it.
+
+    For every parameter ``p`` whose ``.grad`` is set (skip the others)::
+
+        buf = grad                     on the first step (no buffer yet)
+        buf = momentum * buf + grad    on later steps
+        p  -= lr * buf
+
+    With ``momentum == 0`` there is no buffer and the step is ``p -= lr * grad``.
+    Update the parameters in place under ``torch.no_grad()``. `buffers` is the
+    list this function returned last time (``None`` on the first call); return
+    the new list, one entry per parameter (``None`` where there is no buffer),
+    for the caller to pass back next step. Task 4.4.
+    """
+    ### BEGIN SOLUTION
+    params = list(params)
+    old_buffers = [None] * len(params) if buffers is None else list(buffers)
+    new_buffers: list[torch.Tensor | None] = []
+    with torch.no_grad():
+        for p, buf in zip(params, old_buffers):
+            if p.grad is None:
+                new_buffers.append(buf)
+                continue
+            direction = p.grad
+            if momentum != 0:
+                buf = p.grad.clone() if buf is None else momentum * buf + p.grad
+                direction = buf
+            p -= lr * direction
+            new_buffers.append(buf)
+    return new_buffers
+    ### END SOLUTION
+
+
+def adam_step(params: Iterable[torch.Tensor], state: dict, lr: float = 1e-3,
+              betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+    """One step of Adam, exactly as ``torch.optim.Adam`` takes it.
+
+    `state` is a dict that the caller creates empty (``{}``) and passes to every
+    call; keep in it the step count ``t`` (one count for all parameters) and,
+    per parameter, the running means ``m`` (of the gradient) and ``v`` (of its
+    square), both starting at zero. For each parameter with a gradient ``g``::
+
+        t     = t + 1                                (once per call)
+        m     = beta1 * m + (1 - beta1) * g
+        v     = beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 ** t)                 (bias correction: m and v
+        v_hat = v / (1 - beta2 ** t)                  start at 0, too small early on)
+        p    -= lr * m_hat / (sqrt(v_hat) + eps)
+
+    Update in place under ``torch.no_grad()``; nothing is returned. Task 4.4.
+    """
+    ### BEGIN SOLUTION
+    params = list(params)
+    beta1, beta2 = betas
+    if not state:
+        state["step"] = 0
+        state["m"] = [torch.zeros_like(p) for p in params]
+        state["v"] = [torch.zeros_like(p) for p in params]
+    state["step"] += 1
+    t = state["step"]
+    with torch.no_grad():
+        for p, m, v in zip(params, state["m"], state["v"]):
+            if p.grad is None:
+                continue
+            g = p.grad
+            m.mul_(beta1).add_((1 - beta1) * g)
+            v.mul_(beta2).add_((1 - beta2) * g * g)
+            m_hat = m / (1 - beta1**t)
+            v_hat = v / (1 - beta2**t)
+            p -= lr * m_hat / (v_hat.sqrt() + eps)
+    ### END SOLUTION
+
+
+# -- Task 4.5: a loss landscape -------------------------------------------------------------
+
+
+def the_linear_layer(model: nn.Module) -> nn.Linear:
+    """The one ``nn.Linear(1, 1)`` inside `model` (the model itself may be it).
+
+    Raises ValueError if there is not exactly one, because a landscape over one
+    weight and one bias only makes sense for such a model.
+    """
+    layers = [module for module in model.modules() if isinstance(module, nn.Linear)]
+    if len(layers) != 1 or layers[0].in_features != 1 or layers[0].out_features != 1:
+        raise ValueError("loss_landscape needs a model with exactly one nn.Linear(1, 1) layer")
+    return layers[0]
+
+
+def loss_landscape(model: nn.Module, x: torch.Tensor, y: torch.Tensor, weights: Sequence[float],
+                   biases: Sequence[float], loss_fn: LossFunction | None = None) -> torch.Tensor:
+    """The loss of a one-feature linear model at every (weight, bias) pair of a grid.
+
+    Entry ``[i, j]`` of the result is the loss (``nn.MSELoss()`` unless `loss_fn`
+    is given) of `model` on (x, y) with its weight set to ``weights[i]`` and its
+    bias to ``biases[j]``; the result has shape ``(len(weights), len(biases))``
+    and the model's dtype and device. Find the layer with the given
+    ``the_linear_layer``. This is a measurement, not training: compute it under
+    ``torch.no_grad()`` (so the result tracks no gradients) and leave the model
+    exactly as it was, the same parameter objects holding the same values and
+    still requiring gradients, even if something fails half-way. Task 4.5.
+    """
+    ### BEGIN SOLUTION
+    loss_fn = nn.MSELoss() if loss_fn is None else loss_fn
+    linear = the_linear_layer(model)
+    saved_weight, saved_bias = linear.weight.detach().clone(), linear.bias.detach().clone()
+    landscape = torch.empty(len(weights), len(biases), dtype=linear.weight.dtype, device=linear.weight.device)
+    try:
+        with torch.no_grad():
+            for i, w in enumerate(weights):
+                for j, b in enumerate(biases):
+                    linear.weight.fill_(float(w))
+                    linear.bias.fill_(float(b))
+                    landscape[i, j] = loss_fn(model(x), y)
+    finally:
+        with torch.no_grad():
+            linear.weight.copy_(saved_weight)
+            linear.bias.copy_(saved_bias)
+    return landscape
+    ### END SOLUTION
+
+
+# -- Task 4.6: comparing optimizers ---------------------------------------------------------
+
+
+def compare_optimizers(make_model: Callable[[], nn.Module], x: torch.Tensor, y: torch.Tensor,
+                       names: Sequence[str] = OPTIMIZER_NAMES, lr: float = 0.05, epochs: int = 100, seed: int = 0,
+                       loss_fn: LossFunction | None = None) -> dict[str, list[float]]:
+    """Train a fresh model with each named optimizer; return ``{name: losses per epoch}``.
+
+    A fair race starts everyone from the same line: call
+    ``torch.manual_seed(seed)`` right before ``make_model()`` for every name, so
+    each optimizer gets identical initial weights. Then train with
+    ``make_optimizer(name, model.parameters(), lr)`` and your ``train`` for
+    `epochs` epochs. The dict's keys are the names, in the order given.
+    Task 4.6.
+    """
+    ### BEGIN SOLUTION
+    curves: dict[str, list[float]] = {}
+    for name in names:
+        torch.manual_seed(seed)
+        model = make_model()
+        optimizer = make_optimizer(name, model.parameters(), lr)
+        curves[name] = train(model, x, y, optimizer, loss_fn=loss_fn, epochs=epochs)
+    return curves
+    ### END SOLUTION
+
+
+def plot_losses(curves: dict[str, Sequence[float]], ax: Axes | None = None) -> Axes:
+    """Draw each curve of `curves` (name -> losses per epoch) as one labelled line; return the Axes.
+
+    Draw on `ax` if one is given, else on a new figure (``plt.subplots()``).
+    Label each line with its name and add a legend. Use a logarithmic y axis
+    (``ax.set_yscale("log")``): losses shrink by factors, and on a linear axis
+    every curve looks flat after the first few epochs. Never call ``plt.show()``;
+    whoever called you decides whether to show or save the figure. Task 4.6.
+    """
+    ### BEGIN SOLUTION
+    if ax is None:
+        _, ax = plt.subplots()
+    for name, losses in curves.items():
+        ax.plot(range(1, len(losses) + 1), list(losses), label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.legend()
+    return ax
+    ### END SOLUTION
+
+
+if __name__ == "__main__":
+    # Once tasks 4.1, 4.2 and 4.6 work: three optimizers, one problem, the same starting point.
+    features, targets = make_regression_data(seed=1)
+    curves = compare_optimizers(lambda: nn.Linear(features.shape[1], 1), features, targets.unsqueeze(1),
+                                lr=0.05, epochs=100)
+    plot_losses(curves)
+    plt.show()

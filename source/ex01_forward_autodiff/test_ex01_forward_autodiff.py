@@ -1,0 +1,256 @@
+"""Public tests for exercise 1: forward-mode automatic differentiation.
+
+Run them with ``pytest exercises/tests/test_ex01_forward_autodiff.py`` (add
+``-x`` to stop at the first failure, ``--pdb`` to debug it). Each test names its task; the
+expected values are worked out here by hand or with `math`, never copied from
+a solution. The grader runs these tests too, plus hidden ones that draw random
+inputs, so make your code right in general, not just for these numbers.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from hardway import expect
+
+# -- Task 1.1: dual numbers as (value, derivative) tuples --------------------------------
+
+
+@pytest.mark.task("1.1")
+def test_add_sums_values_and_derivatives(submission):
+    call = "add((2.0, 1.0), (3.0, 4.0))"
+    expect.close(call, submission.run(call), (5.0, 5.0), hint="the derivative of a sum is the sum of the derivatives")
+
+
+@pytest.mark.task("1.1")
+def test_mul_follows_the_product_rule(submission):
+    call = "mul((2.0, 1.0), (3.0, 4.0))"
+    expect.close(call, submission.run(call), (6.0, 1.0 * 3.0 + 2.0 * 4.0),
+                 hint="the product rule has two terms: (uv)' = u'v + uv'")
+
+
+@pytest.mark.task("1.1")
+def test_square_doubles_the_derivative_times_the_value(submission):
+    call = "square((3.0, 2.0))"
+    expect.close(call, submission.run(call), (9.0, 2 * 3.0 * 2.0), hint="(u^2)' = 2 u u'")
+
+
+@pytest.mark.task("1.1", points=2)
+def test_nested_tuple_duals(submission):
+    call = "add(square(add(square(x), x)), x)"
+    # y = (x^2 + x)^2 + x, so y' = 2 (x^2 + x)(2x + 1) + 1; at x = 5 that is 661.
+    expect.close(f"{call} at x = (5, 1)", submission.run(call, x=(5, 1)), (905, 661))
+
+
+# -- Task 1.2: the AutoDiff class -----------------------------------------------------------
+
+
+@pytest.mark.task("1.2")
+def test_number_plus_autodiff(submission):
+    call = "y = 3.0 + AutoDiff(2.0, 1.0)\ny.value, y.gradient"
+    expect.close(call, submission.run(call), (5.0, 1.0),
+                 hint="3.0 + x calls x.__radd__(3.0): a constant added on the left changes only the value")
+
+
+@pytest.mark.task("1.2")
+def test_subtraction_from_either_side(submission):
+    left = "y = AutoDiff(5.0, 1.0) - 2.0\ny.value, y.gradient"
+    expect.close(left, submission.run(left), (3.0, 1.0))
+    right = "y = 2.0 - AutoDiff(5.0, 1.0)\ny.value, y.gradient"
+    expect.close(right, submission.run(right), (-3.0, -1.0),
+                 hint="2.0 - x calls x.__rsub__(2.0), which must give 2.0 - x, not x - 2.0")
+
+
+@pytest.mark.task("1.2", points=2)
+def test_product_rule(submission):
+    call = "y = AutoDiff(2.0, 1.0) * AutoDiff(3.0, 0.5)\ny.value, y.gradient"
+    expect.close(call, submission.run(call), (6.0, 1.0 * 3.0 + 2.0 * 0.5),
+                 hint="the product rule has two terms: (uv)' = u'v + uv'")
+    scaled = "y = 4.0 * AutoDiff(2.0, 1.0)\ny.value, y.gradient"
+    expect.close(scaled, submission.run(scaled), (8.0, 4.0), hint="4.0 * x calls x.__rmul__(4.0)")
+
+
+@pytest.mark.task("1.2", points=2)
+def test_quotient_rule(submission):
+    call = "y = AutoDiff(3.0, 1.0) / AutoDiff(2.0, 1.0)\ny.value, y.gradient"
+    # (u/v)' = (u'v - uv') / v^2 = (2 - 3) / 4
+    expect.close(call, submission.run(call), (1.5, -0.25), hint="(u/v)' = (u'v - uv') / v^2")
+    reciprocal = "y = 1.0 / AutoDiff(4.0, 1.0)\ny.value, y.gradient"
+    expect.close(reciprocal, submission.run(reciprocal), (0.25, -1 / 16),
+                 hint="1.0 / x calls x.__rtruediv__(1.0); (1/v)' = -v' / v^2")
+
+
+@pytest.mark.task("1.2")
+def test_negation(submission):
+    call = "y = -AutoDiff(2.0, 3.0)\ny.value, y.gradient"
+    expect.close(call, submission.run(call), (-2.0, -3.0))
+
+
+@pytest.mark.task("1.2", points=2)
+def test_power_with_a_number_exponent(submission):
+    call = "y = AutoDiff(2.0, 1.0) ** 3\ny.value, y.gradient"
+    expect.close(call, submission.run(call), (8.0, 12.0), hint="the power rule: (u^n)' = n u^(n-1) u'")
+    negative_base = "y = AutoDiff(-3.0, 1.0) ** 2\ny.value, y.gradient"
+    expect.close(negative_base, submission.run(negative_base), (9.0, -6.0),
+                 hint="a number exponent works for negative bases too; don't take log of the base here")
+
+
+@pytest.mark.task("1.2", points=2)
+def test_power_with_an_autodiff_exponent(submission):
+    call = "x = AutoDiff(2.0, 1.0)\ny = x ** x\ny.value, y.gradient"
+    # d/dx x^x = x^x (ln x + 1)
+    expect.close(call, submission.run(call), (4.0, 4.0 * (math.log(2.0) + 1.0)),
+                 hint="with both base and exponent varying: (a^b)' = a^b (b' ln a + b a'/a)")
+    number_base = "y = 2.0 ** AutoDiff(3.0, 1.0)\ny.value, y.gradient"
+    expect.close(number_base, submission.run(number_base), (8.0, 8.0 * math.log(2.0)),
+                 hint="2.0 ** x calls x.__rpow__(2.0); (c^b)' = c^b ln(c) b'")
+
+
+@pytest.mark.task("1.2")
+def test_comparisons_look_at_values_only(submission):
+    call = "a, b = AutoDiff(1.0, 5.0), AutoDiff(2.0, -5.0)\n(a < b, a <= b, a > b, a >= b, a < 1.5, a >= 1.0)"
+    expect.equal(call, submission.run(call), (True, True, False, False, True, True),
+                 hint="compare the values; the gradients play no part in ordering")
+
+
+@pytest.mark.task("1.2")
+def test_repr_shows_value_and_gradient(submission):
+    call = "repr(AutoDiff(2.5, -1.0))"
+    text = submission.run(call)
+    if not (isinstance(text, str) and "AutoDiff" in text and "2.5" in text and "-1.0" in text):
+        expect.fail(call, text, "a string such as 'AutoDiff(value=2.5, gradient=-1.0)'",
+                    hint="a good repr names the class and shows both fields")
+
+
+@pytest.mark.task("1.2", points=2)
+def test_rosenbrock_through_the_operators(submission):
+    call = "y = rosenbrock(AutoDiff(2.0))\ny.value, y.gradient"
+    # f = (1 - x)^2 + 100 (1 - x^2)^2; f' = -2 (1 - x) - 400 x (1 - x^2)
+    expect.close(call, submission.run(call), (901.0, 2402.0))
+
+
+@pytest.mark.task("1.2")
+def test_operations_leave_their_inputs_unchanged(submission):
+    call = ("x = AutoDiff(2.0, 1.0)\ny = AutoDiff(3.0, 0.0)\n"
+            "_ = (x + y, x * y, x - y, x / y, x ** 2, -x, 2.0 ** x)\n"
+            "(x.value, x.gradient, y.value, y.gradient)")
+    expect.close(call, submission.run(call), (2.0, 1.0, 3.0, 0.0),
+                 hint="return a new AutoDiff from every operation; never change self or other")
+
+
+# -- Task 1.3: elementary functions ------------------------------------------------------------
+
+
+@pytest.mark.task("1.3", points=2)
+def test_chain_rule_for_sin_cos_exp(submission):
+    x = 0.7
+    for name, value, slope in [("sin", math.sin(x), math.cos(x)), ("cos", math.cos(x), -math.sin(x)),
+                               ("exp", math.exp(x), math.exp(x))]:
+        call = f"y = {name}(AutoDiff(x, 2.0))\ny.value, y.gradient"
+        expect.close(f"{call} at x = {x}", submission.run(call, x=x), (value, 2.0 * slope),
+                     hint=f"the chain rule: ({name} u)' = {name}'(u) u', and here u' = 2")
+
+
+@pytest.mark.task("1.3", points=2)
+def test_chain_rule_for_log_sqrt_tanh(submission):
+    x = 1.7
+    for name, value, slope in [("log", math.log(x), 1 / x), ("sqrt", math.sqrt(x), 0.5 / math.sqrt(x)),
+                               ("tanh", math.tanh(x), 1 - math.tanh(x) ** 2)]:
+        call = f"y = {name}(AutoDiff(x, 1.0))\ny.value, y.gradient"
+        expect.close(f"{call} at x = {x}", submission.run(call, x=x), (value, slope))
+
+
+@pytest.mark.task("1.3")
+def test_functions_accept_plain_numbers(submission):
+    call = "sin(0.5), exp(1.0), sqrt(9.0)"
+    expect.close(call, submission.run(call), (math.sin(0.5), math.e, 3.0),
+                 hint="a plain number in gives a plain number out (its derivative is not needed)")
+
+
+@pytest.mark.task("1.3", points=2)
+def test_out_of_domain_inputs_raise_value_error(submission):
+    for call, words in [("raised(lambda: log(AutoDiff(0.0)))", ("positive", "log", "domain")),
+                        ("raised(lambda: sqrt(AutoDiff(-4.0)))", ("negative", "sqrt", "domain")),
+                        ("raised(lambda: (-2.0) ** AutoDiff(0.5))", ("positive", "base", "negative")),
+                        ("raised(lambda: AutoDiff(-2.0) ** AutoDiff(0.5))", ("positive", "base", "negative"))]:
+        expect.rejects(call, submission.run(call), "ValueError", mentions=words,
+                       hint="check the input first and raise ValueError with a message that says why")
+
+
+# -- Task 1.4: derivative, gradient, jacobian, jvp --------------------------------------------
+
+
+@pytest.mark.task("1.4")
+def test_derivative_of_a_polynomial(submission):
+    call = "derivative(lambda x: x ** 3 - 2 * x, 2.0)"
+    got = submission.run(call)
+    expect.close(call, got, 3 * 2.0**2 - 2, hint="seed the input with gradient 1.0 and read the output's gradient")
+    expect.is_float(call, got)
+
+
+@pytest.mark.task("1.4")
+def test_derivative_of_a_constant_function_is_zero(submission):
+    call = "derivative(lambda x: 7.0, 3.0)"
+    got = submission.run(call)
+    expect.close(call, got, 0.0, hint="f may ignore its input and return a plain number")
+    expect.is_float(call, got)
+
+
+@pytest.mark.task("1.4", points=2)
+def test_gradient_of_the_rosenbrock_function(submission):
+    call = "gradient(lambda x, y: rosenbrock(x, y), [2.0, 1.0])"
+    # df/dx = -2 (1 - x) - 400 x (y - x^2) ; df/dy = 200 (y - x^2)
+    expect.close(call, submission.run(call), [2402.0, -600.0],
+                 hint="one forward pass per input: seed that input with 1.0 and all others with 0.0")
+
+
+@pytest.mark.task("1.4", points=2)
+def test_jacobian_of_polar_to_cartesian(submission):
+    r, theta = 2.0, 0.3
+    call = "jacobian(lambda r, t: [r * cos(t), r * sin(t)], [r, theta])"
+    expected = [[math.cos(theta), -r * math.sin(theta)], [math.sin(theta), r * math.cos(theta)]]
+    expect.close(call, submission.run(call, r=r, theta=theta), expected,
+                 hint="J[i][j] is d(output i)/d(input j): rows are outputs, columns are inputs")
+
+
+@pytest.mark.task("1.4", points=2)
+def test_jvp_is_a_directional_derivative(submission):
+    call = "jvp(lambda x, y: x * y + sin(x), (1.0, 2.0), (1.0, 0.5))"
+    # value x y + sin x; tangent (y + cos x) * 1.0 + x * 0.5
+    expected = (2.0 + math.sin(1.0), (2.0 + math.cos(1.0)) * 1.0 + 1.0 * 0.5)
+    expect.close(call, submission.run(call), expected,
+                 hint="seed every input with its tangent at once: one pass gives J @ tangents")
+
+
+# -- Task 1.5: vectorised duals -----------------------------------------------------------------
+
+
+@pytest.mark.task("1.5", points=2)
+def test_products_work_elementwise_on_arrays(submission):
+    call = "y = AutoDiff(np.array([1.0, 2.0, 3.0]), np.ones(3)) * AutoDiff(np.array([4.0, 5.0, 6.0]), np.zeros(3))\n" \
+           "y.value, y.gradient"
+    expect.close(call, submission.run(call), (np.array([4.0, 10.0, 18.0]), np.array([4.0, 5.0, 6.0])),
+                 hint="with numpy arrays inside, the same formulas apply element by element")
+
+
+@pytest.mark.task("1.5")
+def test_functions_work_elementwise_on_arrays(submission):
+    xs = np.linspace(0.1, 2.0, 5)
+    call = "y = sin(AutoDiff(xs, np.ones_like(xs)))\ny.value, y.gradient"
+    expect.close(call, submission.run(call, xs=xs), (np.sin(xs), np.cos(xs)),
+                 hint="use numpy's functions (np.sin, ...) so arrays work elementwise")
+
+
+@pytest.mark.task("1.5")
+def test_sum_adds_values_and_gradients(submission):
+    call = "y = AutoDiff(np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.5, 1.0])).sum()\ny.value, y.gradient"
+    expect.close(call, submission.run(call), (6.0, 2.0))
+
+
+@pytest.mark.task("1.5", points=2)
+def test_vectorised_derivative_takes_one_pass(submission):
+    xs = np.array([-1.0, 0.0, 0.5, 3.0])
+    call = "vectorised_derivative(lambda x: x ** 3 + 2 * x, xs)"
+    expect.close(call, submission.run(call, xs=xs), 3 * xs**2 + 2,
+                 hint="seed a whole array of ones as the gradient and run f once")
