@@ -9,6 +9,7 @@ c.CourseDirectory.db_assignments = [{"name": name} for name in (
     "ex05_checkpointing")]
 
 # The kernel every notebook runs in, and time enough for a training cell.
+c.Execute.kernel_name = "python3"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError(\"replace this line with your code\")"}
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True

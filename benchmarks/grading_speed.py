@@ -5,8 +5,8 @@
 Prints the median wall time of:
 
 * the floors every grader pays (an interpreter start, importing numpy, importing torch);
-* a student's `pytest` on exercise 1's public tests (in-process, on the reference);
-* `autograder grade` on one submission (public + hidden tests, sandboxed);
+* a student's `pytest` on each exercise's public tests (in-process, on the reference);
+* `autograder grade` on each exercise, and on one submission with all five (public + hidden, sandboxed);
 * `autograder grade` on a batch of submissions in one command, per submission.
 
 Each measurement is a fresh process, as a user would run it.
@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.paths import public_tests  # noqa: E402
+from hardway.catalogue import TOPICS  # noqa: E402
 
 
 def wall(command: list[str], repeat: int) -> float:
@@ -45,12 +49,16 @@ def main() -> None:
         ("python -c pass", wall([python, "-c", "pass"], args.repeat)),
         ("python -c 'import numpy'", wall([python, "-c", "import numpy"], args.repeat)),
         ("python -c 'import torch'", wall([python, "-c", "import torch"], args.repeat)),
-        ("student: pytest on ex01's public tests", wall(
-            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "exercises/tests", "--submission", "solutions"],
-            args.repeat)),
-        ("autograder grade: one submission", wall(
-            [python, "-m", "autograder", "grade", "solutions", "--seed", "1"], args.repeat)),
     ]
+    for topic in TOPICS:
+        rows.append((f"student: pytest on {topic.module}'s public tests", wall(
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(public_tests(topic)), "--submission",
+             "solutions"], args.repeat)))
+    for topic in TOPICS:
+        rows.append((f"autograder grade --topic {topic.module}", wall(
+            [python, "-m", "autograder", "grade", "solutions", "--seed", "1", "--topic", topic.module], args.repeat)))
+    rows.append(("autograder grade: one submission, all exercises", wall(
+        [python, "-m", "autograder", "grade", "solutions", "--seed", "1"], args.repeat)))
     with tempfile.TemporaryDirectory() as scratch:
         folders = []
         for index in range(args.batch):

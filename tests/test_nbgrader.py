@@ -82,10 +82,12 @@ def course(tmp_path_factory) -> tuple[Path, dict]:
     edit_cell(notebooks["dave"], "answer-square", "import os\nos._exit(0)\n")
     hanging = answer_cells(notebooks["dave"])["answer-vectorised_derivative"]
     hanging.source = hanging.source.replace('    """\n', '    """\n    while True:\n        pass\n', 1)
-    # frank: floods the output and deleted a test cell, but every answer is right.
+    # frank: floods the output, deleted one test cell and rewrote another, but every answer is right.
     edit_cell(notebooks["frank"], "answer-add", "for line in range(200_000):\n    print('chatter', line)\n")
     notebooks["frank"].cells = [cell for cell in notebooks["frank"].cells
                                 if cell.metadata.nbgrader.get("grade_id") != "test-task-1-2"]
+    next(cell for cell in notebooks["frank"].cells
+         if cell.metadata.nbgrader.get("grade_id") == "test-task-1-3").source = "print('all good')\n1000"
     for student, notebook in notebooks.items():
         (incoming / student).mkdir(parents=True)
         nbformat.write(notebook, incoming / student / NOTEBOOK)
@@ -119,7 +121,7 @@ def test_a_kernel_killing_cell_and_a_hanging_function_cost_only_what_depends_on_
     assert grades["dave"] >= points["1.2"].total + points["1.3"].total + points["1.4"].total
 
 
-def test_huge_output_and_a_deleted_test_cell_do_not_cost_points(course):
+def test_huge_output_and_deleted_or_edited_test_cells_neither_cost_nor_earn_points(course):
     assert course[1]["grades"]["frank"] == total_points()
 
 
