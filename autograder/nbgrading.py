@@ -113,11 +113,7 @@ def database_url(course: Path) -> str:
 
 def autograde_all(course: Path, assignment: str, students: list[str], jobs: int) -> dict[str, str]:
     """Autograde `students` with real nbgrader, `jobs` at a time; return each one's problem, if any."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(database_url(course)) as gradebook:
-        for student in students:
-            gradebook.update_or_create_student(student)
+    register_students(course, students)
     problems: dict[str, str] = {}
 
     def one(student: str) -> tuple[str, subprocess.CompletedProcess[str]]:
@@ -132,6 +128,15 @@ def autograde_all(course: Path, assignment: str, students: list[str], jobs: int)
                 problems[student] = f"nbgrader autograde failed: {run.stderr.strip()[-300:]}"
             progress.update(bar, advance=1)
     return problems
+
+
+def register_students(course: Path, students: list[str]) -> None:
+    """Put students in the gradebook (once, before any parallel writer), so the export lists every one."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(database_url(course)) as gradebook:
+        for student in students:
+            gradebook.update_or_create_student(student)
 
 
 def check_feedback(course: Path, assignment: str) -> list[Path]:
@@ -152,6 +157,7 @@ def run_loop(course: Path, assignment: str, *, collect_from: Path | None = None,
         collect(course, assignment, collect_from)
     submitted = course / "submitted"
     students = sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) if submitted.exists() else []
+    register_students(course, students)  # an unreadable or missing notebook still gets its row (and its 0)
     gradable = []
     for student in students:
         problem = check_submission(course, assignment, student)

@@ -126,9 +126,10 @@ def test_huge_output_and_deleted_or_edited_test_cells_neither_cost_nor_earn_poin
 
 
 def test_unreadable_and_missing_notebooks_are_named_not_fatal(course):
-    problems = course[1]["report"].problems
+    problems, grades = course[1]["report"].problems, course[1]["grades"]
     assert "not a readable notebook" in problems["gina"]
     assert "missing" in problems["ivan"]
+    assert grades["gina"] == grades["ivan"] == 0  # still listed in the export, with their zero
 
 
 def test_feedback_shows_results_but_never_hidden_test_code(course):
