@@ -5,7 +5,7 @@ student's code only ever runs in the child started here (`hardway.worker`):
 
 * `python -I -S`, an environment with nothing but a few harmless variables,
   a fresh temporary directory holding only a copy of the student's file;
-* limits on address space, CPU time, file size and processes, and a
+* limits on memory (data size), CPU time, file size and processes, and a
   wall-clock timeout per call enforced from this side, which kills the
   child's whole process group;
 * replies are size-capped JSON decoded by `hardway.plaindata` (never pickle).
