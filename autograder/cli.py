@@ -212,14 +212,19 @@ def run_generate(args: argparse.Namespace) -> int:
     except StubError as error:
         console.print(f"[red]autograder: {error}[/]")
         return EXIT_USAGE
+    return report_generated(stale, args.check, "Run `autograder generate-exercises` after editing solutions/ "
+                            "(never edit exercises/ by hand).", "exercises/ is up to date with solutions/")
+
+
+def report_generated(stale: list[Path], check: bool, advice: str, up_to_date: str) -> int:
+    """Say which generated files were written (or, with `check`, are stale) and choose the exit code."""
     for path in stale:
-        verb = "is stale" if args.check else "written"
-        console.print(f"{path.relative_to(paths.KIT_ROOT)} {verb}")
-    if args.check and stale:
-        console.print("Run `autograder generate-exercises` after editing solutions/ (never edit exercises/ by hand).")
+        console.print(f"{path.relative_to(paths.KIT_ROOT)} {'is stale' if check else 'written'}")
+    if check and stale:
+        console.print(advice)
         return EXIT_BELOW_THRESHOLD
     if not stale:
-        console.print("exercises/ is up to date with solutions/")
+        console.print(up_to_date)
     return EXIT_OK
 
 
@@ -286,14 +291,8 @@ def run_gradescope_zip(args: argparse.Namespace) -> int:
 def run_notebooks(args: argparse.Namespace) -> int:
     paths.require_checkout()
     stale = write_source(check=args.check) + release_notebooks(check=args.check)
-    for path in stale:
-        console.print(f"{path.relative_to(paths.KIT_ROOT)} {'is stale' if args.check else 'written'}")
-    if args.check and stale:
-        console.print("Run `autograder notebooks` after changing solutions/ or the tests.")
-        return EXIT_BELOW_THRESHOLD
-    if not stale:
-        console.print("source/ and release/ are up to date")
-    return EXIT_OK
+    return report_generated(stale, args.check, "Run `autograder notebooks` after changing solutions/ or the tests.",
+                            "source/ and release/ are up to date")
 
 
 def run_nbgrader_loop(args: argparse.Namespace) -> int:
