@@ -14,6 +14,7 @@ The pipeline, stage by stage:
 from __future__ import annotations
 
 import secrets
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,8 @@ from typing import Any
 import pytest
 
 from autograder import paths
-from autograder.isolation import IsolatedSubmission, Limits
+from autograder.intake import take_in
+from autograder.sandbox import Budget, IsolatedSubmission, Limits, isolation_mode
 from autograder.results import GradeReport, TestResult
 from hardway.catalogue import TOPICS, Topic, topic_of_task
 from hardway.expect import ExpectationFailed
@@ -34,10 +36,13 @@ class GradingPlugin:
     """A pytest plugin object that isolates the submission and records every outcome."""
 
     def __init__(self, report: GradeReport, call_timeout_s: float | None = None,
-                 tasks: frozenset[str] | None = None) -> None:
+                 tasks: frozenset[str] | None = None, *, budget: Budget | None = None,
+                 refused: dict[str, str] | None = None) -> None:
         self.report = report
         self.call_timeout_s = call_timeout_s
         self.tasks = tasks
+        self.budget = budget
+        self.refused = refused or {}
         self.sandboxes: list[IsolatedSubmission] = []
         self._pending: dict[str, TestResult] = {}
 
@@ -46,7 +51,8 @@ class GradingPlugin:
         limits = Limits.for_topic(topic)
         if self.call_timeout_s is not None:
             limits = replace(limits, call_timeout_s=self.call_timeout_s)
-        sandbox = IsolatedSubmission(topic, directory, limits)
+        sandbox = IsolatedSubmission(topic, directory, limits, budget=self.budget,
+                                     refusal=self.refused.get(topic.module))
         self.sandboxes.append(sandbox)
         return sandbox
 
@@ -114,28 +120,29 @@ class GraderCrashed(RuntimeError):
 
 def grade(submission_dir: Path, *, seed: int | None = None, topics: list[Topic] | None = None,
           include_hidden: bool = True, call_timeout_s: float | None = None,
-          tasks: frozenset[str] | None = None) -> GradeReport:
-    """Grade `submission_dir` (a student checkout or a folder of exercise modules)."""
+          tasks: frozenset[str] | None = None, budget_s: float | None = None) -> GradeReport:
+    """Grade `submission_dir` (a student checkout or a folder of exercise modules).
+
+    The modules are first copied into a private folder (`autograder.intake`);
+    only that copy is graded. `budget_s` caps the time all of the submission's
+    code may take (default: the sum of its exercises' budgets).
+    """
     paths.require_checkout()
     seed = secrets.randbelow(2**31) if seed is None else seed
-    submission_dir = locate_modules(Path(submission_dir))
-    report = GradeReport(submission=str(submission_dir), seed=seed)
-    plugin = GradingPlugin(report, call_timeout_s, tasks)
     if tasks:
         topics = [topic for topic in topics or TOPICS if set(topic.tasks) & tasks]
+    chosen = topics or list(TOPICS)
+    intake = take_in(Path(submission_dir), chosen)
+    report = GradeReport(submission=str(intake.source), seed=seed, isolation=isolation_mode())
+    budget = Budget(budget_s if budget_s is not None else sum(topic.budget_s for topic in chosen))
+    plugin = GradingPlugin(report, call_timeout_s, tasks, budget=budget, refused=intake.refused)
     started = time.perf_counter()
-    exit_code = pytest.main(pytest_arguments(submission_dir, seed, test_files(topics or list(TOPICS), include_hidden)),
-                            plugins=[plugin])
+    try:
+        exit_code = pytest.main(pytest_arguments(intake.folder, seed, test_files(chosen, include_hidden)),
+                                plugins=[plugin])
+    finally:
+        shutil.rmtree(intake.folder, ignore_errors=True)
     report.execution_time = time.perf_counter() - started
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise GraderCrashed(f"pytest stopped with {exit_code!r} before grading finished")
     return report
-
-
-def locate_modules(directory: Path) -> Path:
-    """A student checkout may keep its modules at the top or in `exercises/`."""
-    if not any((directory / topic.filename).exists() for topic in TOPICS):
-        nested = directory / "exercises"
-        if any((nested / topic.filename).exists() for topic in TOPICS):
-            return nested
-    return directory

@@ -54,6 +54,8 @@ class GradeReport:
     sandbox_starts: dict[str, int] = field(default_factory=dict)
     #: Where the submission came from (repository, commit), merged into results.json's extra_data.
     metadata: dict[str, str] = field(default_factory=dict)
+    #: How the student's code was isolated: "namespaces" (the jail) or "process" (a plain child process).
+    isolation: str = "namespaces"
 
     @property
     def score(self) -> float:
@@ -110,6 +112,7 @@ class GradeReport:
             "extra_data": {
                 "submission": self.submission,
                 "seed": self.seed,
+                "isolation": self.isolation,
                 "reproduce": f"autograder grade {self.submission} --seed {self.seed}",
                 "topics": {topic: {"score": s, "max_score": m} for topic, (s, m) in self.by_topic().items()},
                 "sandbox_starts": self.sandbox_starts,
@@ -121,6 +124,9 @@ class GradeReport:
         line = f"Score {self.score:g} / {self.max_score:g} (grading seed {self.seed})."
         if self.grader_errors:
             line += f" {self.grader_errors} test(s) hit an error in the grader itself: please tell your instructor."
+        if self.isolation != "namespaces":
+            line += (f" Isolation: {self.isolation} (the student's code ran without the namespace jail; "
+                     "see the README's section on the jail).")
         return line
 
     # -- JUnit --------------------------------------------------------------------------
@@ -163,7 +169,8 @@ class GradeReport:
                 hidden = " (hidden test)" if test.hidden else ""
                 lines += [f"### Task {test.task}: {test.name}{hidden}, 0 / {test.max_score:g}", "", "```text",
                           _fence_safe(test.output), "```", ""]
-        lines += ["", f"Reproduce: `autograder grade {self.submission} --seed {self.seed}`", ""]
+        lines += ["", f"Reproduce: `autograder grade {self.submission} --seed {self.seed}`",
+                  f"Isolation: {self.isolation}", ""]
         return "\n".join(lines)
 
     def write(self, directory: Path) -> dict[str, Path]:

@@ -28,6 +28,12 @@ class Topic:
     call_timeout_s: float = 10.0
     #: Largest file (MiB) the student's code may write; printing counts too.
     file_size_limit_mib: int = 8
+    #: All the files (MiB) the student's code may write together, in the sandbox's private folders.
+    disk_limit_mib: int = 64
+    #: Wall-clock seconds that all of this exercise's calls into the student's code may take together.
+    budget_s: float = 60.0
+    #: The installed libraries (distributions) the grading sandbox shows; anything else is absent there.
+    libraries: tuple[str, ...] = ("numpy",)
     #: Modules the sandbox imports before the student's module (their start-up cost is paid once).
     preload: tuple[str, ...] = ("numpy",)
 
@@ -72,6 +78,7 @@ TOPICS: tuple[Topic, ...] = (
             "so libraries that differentiate for you are not allowed here"
         ),
         preload=("numpy", "matplotlib", "matplotlib.pyplot"),
+        libraries=("numpy", "matplotlib"),
     ),
     Topic(
         number=3,
@@ -87,7 +94,9 @@ TOPICS: tuple[Topic, ...] = (
         },
         memory_limit_mib=6144,
         call_timeout_s=60.0,
+        budget_s=240.0,
         preload=("numpy", "torch"),
+        libraries=("numpy", "torch"),
     ),
     Topic(
         number=4,
@@ -103,7 +112,9 @@ TOPICS: tuple[Topic, ...] = (
         },
         memory_limit_mib=6144,
         call_timeout_s=60.0,
+        budget_s=240.0,
         preload=("numpy", "torch", "matplotlib", "matplotlib.pyplot"),
+        libraries=("numpy", "torch", "matplotlib"),
     ),
     Topic(
         number=5,
@@ -120,7 +131,10 @@ TOPICS: tuple[Topic, ...] = (
         memory_limit_mib=6144,
         call_timeout_s=60.0,
         file_size_limit_mib=64,
+        disk_limit_mib=256,
+        budget_s=240.0,
         preload=("numpy", "torch"),
+        libraries=("numpy", "torch"),
     ),
 )
 

@@ -12,6 +12,8 @@ The same names are also blocked at run time inside the grading sandbox (see
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from dataclasses import dataclass
 
 from hardway.catalogue import Topic
@@ -63,9 +65,35 @@ def find_violations(source: str, topic: Topic) -> list[Violation]:
     return sorted(set(found), key=lambda v: (v.line, v.what))
 
 
-def check_source(source: str, topic: Topic, filename: str) -> None:
+def decode_source(data: bytes, filename: str) -> str:
+    """The source text exactly as Python will read it, which must be UTF-8.
+
+    Python honours a `# coding:` line; a checker that decoded otherwise would
+    read different code from the code that runs (UTF-7 hides `exec` that way).
+    So any other coding is refused, with a message that says how to fix it.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise PolicyError(f"{filename} was not run: {error.msg}. Save the file as UTF-8.") from None
+    if encoding not in ("utf-8", "utf-8-sig"):
+        raise PolicyError(f"{filename} was not run: it declares the coding {encoding!r}. Save it as UTF-8 "
+                          "and remove the `# coding:` line.")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise PolicyError(f"{filename} was not run: byte {error.start} is not valid UTF-8. "
+                          "Save the file as UTF-8.") from None
+
+
+def check_source(source: bytes, topic: Topic, filename: str) -> None:
     """Raise PolicyError naming every violation, or return quietly."""
-    violations = find_violations(source, topic)
+    text = decode_source(source, filename)
+    try:
+        violations = find_violations(text, topic)
+    except (MemoryError, RecursionError):
+        raise PolicyError(f"{filename} was not run: it is nested too deeply for Python to read it. "
+                          "Split long expressions into several statements.") from None
     if violations:
         listed = "; ".join(str(v) for v in violations[:5])
         raise PolicyError(

@@ -109,7 +109,7 @@ class InProcessSubmission:
             if not path.is_file():
                 raise SubmissionNotFound(missing_message(self.topic, self.directory))
             try:
-                check_source(path.read_text(encoding="utf-8"), self.topic, path.name)
+                check_source(path.read_bytes(), self.topic, path.name)
             except PolicyError as error:
                 raise SubmissionPolicyError(str(error)) from None
             self._module = load_module_from(path, self.module_name)

@@ -1,16 +1,23 @@
 """The sandbox side of grading: the only process in which a student's code runs.
 
-`autograder.isolation` starts this module in a child process with a scrubbed
-environment, `python -I -S`, a fresh working directory holding nothing but the
-student's file, and resource limits. The child then:
+`autograder.sandbox` starts this module inside the jail (or, where no jail can
+be made, a plain child process) with `python -I -S`, a scrubbed environment and
+a private working folder holding nothing but the student's file. The worker:
 
 1. moves the protocol off stdin/stdout (so a `print` can never forge a reply)
    and sends everything the student writes to a size-capped file;
-2. blocks imports of forbidden libraries and of the grader itself;
+2. sets its resource limits, imports the exercise's libraries, and checks the
+   source against the exercise's rules (`hardway.policy`) before any of it runs,
+   here where parsing a hostile file can only exhaust this process;
 3. imports the student's module once, and reports how that went;
-4. answers requests forever: run a snippet, reply with plain data only.
+4. answers requests forever: run a snippet, reply with plain data only
+   (`hardway.protocol` gives the message shapes).
 
-The parent kills this process whenever it misbehaves and starts a new one.
+The import blocker below is a courtesy that turns a forbidden import into a
+clear message. It is not a wall: the student's code can remove it. The wall is
+the jail's filesystem, which holds no forbidden library at all.
+
+The grader kills this process whenever it misbehaves and starts a new one.
 """
 
 from __future__ import annotations
@@ -114,12 +121,25 @@ class Capture:
 
 
 def send(channel: BinaryIO, message: dict[str, Any]) -> None:
-    from hardway import plaindata
+    from hardway import plaindata, protocol
 
     if "value" in message:
         message["value"] = plaindata.to_plain(message["value"])
-    channel.write(json.dumps(message, allow_nan=False).encode("utf-8") + b"\n")
+    channel.write(protocol.encode(message))
     channel.flush()
+
+
+def policy_refusal(config: dict[str, Any]) -> str | None:
+    """Why the exercise's rules refuse this file, or None (read as bytes, decoded as Python would)."""
+    from hardway.catalogue import topic_by_module
+    from hardway.policy import PolicyError, check_source
+
+    path = Path(config["module_path"])
+    try:
+        check_source(path.read_bytes(), topic_by_module(config["module_name"]), path.name)
+    except PolicyError as error:
+        return str(error)
+    return None
 
 
 def serve(config: dict[str, Any]) -> None:
@@ -142,11 +162,12 @@ def serve(config: dict[str, Any]) -> None:
     student_file = config["module_path"]
     started = time.perf_counter()
     module = None
-    try:
-        module = load_module_from(Path(student_file), config["module_name"])
-        ready: dict[str, Any] = {"ready": True, "import_error": None}
-    except BaseException as error:  # noqa: BLE001 - report every failure, even SystemExit
-        ready = {"ready": True, "import_error": describe_error(error, student_file)}
+    ready: dict[str, Any] = {"ready": True, "refused": policy_refusal(config), "import_error": None}
+    if ready["refused"] is None:
+        try:
+            module = load_module_from(Path(student_file), config["module_name"])
+        except BaseException as error:  # noqa: BLE001 - report every failure, even SystemExit
+            ready["import_error"] = describe_error(error, student_file)
     ready["seconds"] = time.perf_counter() - started
     ready["output"] = capture.take()
     send(replies, ready)

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from autograder.isolation import IsolatedSubmission, Limits
+from autograder.sandbox import IsolatedSubmission, Limits
 from hardway.catalogue import topic_by_module
 from hardway.plaindata import Opaque
 from hardway.submission import (
@@ -117,10 +117,11 @@ def test_a_lying_float_arrives_as_a_description(hostile):
 
 def test_the_child_sees_a_scrubbed_environment_and_only_its_own_file(hostile, monkeypatch):
     environment = hostile.run("environment()")
-    assert "SECRET_TOKEN" not in environment and "PYTHONPATH" not in environment
-    assert set(environment) <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                                "OPENBLAS_NUM_THREADS", "MPLBACKEND", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                                "CUDA_VISIBLE_DEVICES", "LC_CTYPE"}
+    assert "SECRET_TOKEN" not in environment
+    assert set(environment) <= {"PATH", "HOME", "TMPDIR", "USER", "LANG", "LC_ALL", "OMP_NUM_THREADS",
+                                "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MPLBACKEND", "MPLCONFIGDIR",
+                                "PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                "CUDA_VISIBLE_DEVICES", "LC_CTYPE", "PWD"}
     assert hostile.run("neighbours()") == [EX01.filename]
 
 
@@ -150,10 +151,13 @@ def test_a_missing_file_is_named(tmp_path):
 
 
 def test_a_forbidden_import_is_refused_before_anything_runs(tmp_path):
-    with sandbox_for(tmp_path, "import torch\n") as sandbox:
+    with sandbox_for(tmp_path, "print('the module ran')\nimport torch\n") as sandbox:
         with pytest.raises(SubmissionPolicyError, match="by hand"):
             sandbox.run("1")
-        assert sandbox.starts == 0
+        assert "the module ran" not in sandbox.take_output()
+        with pytest.raises(SubmissionPolicyError):  # decided once, not once per test
+            sandbox.run("1")
+        assert sandbox.starts == 1
 
 
 def test_the_secret_environment_stays_in_the_grader(tmp_path, monkeypatch):
