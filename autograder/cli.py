@@ -19,6 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from autograder import paths
@@ -26,7 +27,7 @@ from autograder.gradescope import build_bundle
 from autograder.grading import GraderCrashed, grade
 from autograder.nbgrading import run_loop
 from autograder.notebooks import release_notebooks, write_source
-from autograder.repos import CloneError, grade_repo, grade_roster
+from autograder.repos import CloneError, RepoInputError, grade_repo, grade_roster
 from autograder.results import GradeReport
 from autograder.stubgen import StubError, generate, make_skeleton
 from autograder.template import release_template
@@ -240,8 +241,12 @@ def run_grade_repo(args: argparse.Namespace) -> int:
     except KeyError as error:
         console.print(f"[red]autograder: {error.args[0]}[/]")
         return EXIT_USAGE
+    except RepoInputError as error:
+        console.print(f"[red]autograder: {escape(str(error))}[/]")
+        return EXIT_USAGE
     except CloneError as error:
-        console.print(f"[red]autograder: could not fetch {args.repo}: {error}. Check the URL or path and the ref.[/]")
+        console.print(f"[red]autograder: could not fetch {escape(args.repo)}: {escape(str(error))}. "
+                      f"Check the URL or path and the ref.[/]")
         return EXIT_USAGE
     except GraderCrashed as error:
         console.print(f"[red]autograder: grading failed: {error}[/]")
@@ -264,7 +269,7 @@ def run_grade_roster(args: argparse.Namespace) -> int:
     console.print(f"{counts['graded']} graded, {counts['unchanged']} unchanged since their last grade, "
                   f"{len(failed)} failed. Class table: {args.out / 'grades.csv'}")
     for student, status in sorted(failed.items()):
-        console.print(f"  [red]{student}[/]: {status}")
+        console.print(f"  [red]{escape(student)}[/]: {escape(status)}")  # a roster cell is text, not markup
     return EXIT_OK
 
 
