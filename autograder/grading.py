@@ -13,8 +13,10 @@ The pipeline, stage by stage:
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +26,7 @@ import pytest
 
 from autograder import paths
 from autograder.intake import take_in
-from autograder.sandbox import Budget, IsolatedSubmission, Limits, isolation_mode
+from autograder.sandbox import NAMESPACES, Budget, IsolatedSubmission, Limits, isolation_mode, why_no_namespaces
 from autograder.results import GradeReport, TestResult
 from hardway.catalogue import TOPICS, Topic, topic_of_task
 from hardway.expect import ExpectationFailed
@@ -55,6 +57,16 @@ class GradingPlugin:
                                      refusal=self.refused.get(topic.module))
         self.sandboxes.append(sandbox)
         return sandbox
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        """Fail at once, without the test's own work, when the submission can no longer answer."""
+        marked = task_marker(item)
+        topic = topic_of_task(marked[0]).module if marked else None
+        for sandbox in self.sandboxes:
+            blocked = sandbox.blocking_error() if sandbox.topic.module == topic else None
+            if blocked is not None:
+                raise blocked
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         if self.tasks is None:
@@ -118,22 +130,52 @@ class GraderCrashed(RuntimeError):
     """pytest could not run the grading tests at all (a problem in the kit, not the submission)."""
 
 
+class JailUnavailable(GraderCrashed):
+    """Namespaces cannot be made here, and the caller did not accept the weaker process isolation."""
+
+
+#: Set to 1 (or pass --allow-process-isolation) to grade without the jail where namespaces cannot be made.
+ALLOW_PROCESS_ISOLATION = "HARDWAY_ALLOW_PROCESS_ISOLATION"
+
+
+def check_isolation(allow_process_isolation: bool | None) -> str:
+    """The isolation mode grading will use; refuses the weaker one unless allowed (argument or environment)."""
+    mode = isolation_mode()
+    if mode == NAMESPACES:
+        return mode
+    if allow_process_isolation is None:
+        allow_process_isolation = os.environ.get(ALLOW_PROCESS_ISOLATION) == "1"
+    reason = why_no_namespaces()
+    if not allow_process_isolation:
+        raise JailUnavailable(
+            f"the grading jail cannot be made on this machine ({reason}). A submission graded without it could "
+            "read the solutions and tamper with the grader. Run the grader where user namespaces are allowed "
+            "(see the README's section on the jail), or pass --allow-process-isolation to grade anyway."
+        )
+    print(f"autograder: warning: grading with process isolation only ({reason}).", file=sys.stderr)
+    return mode
+
+
 def grade(submission_dir: Path, *, seed: int | None = None, topics: list[Topic] | None = None,
           include_hidden: bool = True, call_timeout_s: float | None = None,
-          tasks: frozenset[str] | None = None, budget_s: float | None = None) -> GradeReport:
+          tasks: frozenset[str] | None = None, budget_s: float | None = None,
+          allow_process_isolation: bool | None = None) -> GradeReport:
     """Grade `submission_dir` (a student checkout or a folder of exercise modules).
 
     The modules are first copied into a private folder (`autograder.intake`);
     only that copy is graded. `budget_s` caps the time all of the submission's
-    code may take (default: the sum of its exercises' budgets).
+    code may take (default: the sum of its exercises' budgets). Without the
+    namespace jail, grading is refused unless `allow_process_isolation`
+    (or the environment variable `HARDWAY_ALLOW_PROCESS_ISOLATION=1`) says otherwise.
     """
     paths.require_checkout()
+    isolation = check_isolation(allow_process_isolation)
     seed = secrets.randbelow(2**31) if seed is None else seed
     if tasks:
         topics = [topic for topic in topics or TOPICS if set(topic.tasks) & tasks]
     chosen = topics or list(TOPICS)
     intake = take_in(Path(submission_dir), chosen)
-    report = GradeReport(submission=str(intake.source), seed=seed, isolation=isolation_mode())
+    report = GradeReport(submission=str(intake.source), seed=seed, isolation=isolation)
     budget = Budget(budget_s if budget_s is not None else sum(topic.budget_s for topic in chosen))
     plugin = GradingPlugin(report, call_timeout_s, tasks, budget=budget, refused=intake.refused)
     started = time.perf_counter()

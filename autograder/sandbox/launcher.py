@@ -260,15 +260,22 @@ class IsolatedSubmission:
         text, self._output = "".join(self._output), []
         return text
 
-    def run(self, source: str, *, timeout: float | None = None, max_reply_bytes: int = MAX_REPLY_BYTES,
-            **inputs: Any) -> Any:
+    def blocking_error(self) -> SubmissionError | None:
+        """Why no call can succeed any more (refused, not importable, out of time), or None."""
         if self._refusal is not None:
-            raise self._refusal
+            return self._refusal
         if self._import_error is not None:
-            raise self._import_error
+            return self._import_error
         for budget in self._budgets():
             if budget.exhausted:
-                raise SubmissionTimedOut(budget.message())
+                return SubmissionTimedOut(budget.message())
+        return None
+
+    def run(self, source: str, *, timeout: float | None = None, max_reply_bytes: int = MAX_REPLY_BYTES,
+            **inputs: Any) -> Any:
+        blocked = self.blocking_error()
+        if blocked is not None:
+            raise blocked
         if self._process is None or self._process.poll() is not None:
             self._spawn()
             if self._import_error is not None:
