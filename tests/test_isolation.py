@@ -6,6 +6,7 @@ import time
 import pytest
 
 from autograder.sandbox import IsolatedSubmission, Limits
+from autograder.sandbox import cgroup
 from hardway.catalogue import topic_by_module
 from hardway.plaindata import Opaque
 from hardway.submission import (
@@ -164,3 +165,30 @@ def test_the_secret_environment_stays_in_the_grader(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_TOKEN", "hunter2")
     with sandbox_for(tmp_path, "import os\ndef env():\n    return dict(os.environ)\n") as sandbox:
         assert "SECRET_TOKEN" not in sandbox.run("env()")
+
+
+FORK_BOMB = '''
+import os, time
+
+def fork_bomb():
+    children = 0
+    try:
+        for _ in range(2000):
+            if os.fork() == 0:
+                time.sleep(30)
+                os._exit(0)
+            children += 1
+    except OSError:
+        pass
+    return children
+'''
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="no pids cgroup can be made here")
+def test_a_fork_bomb_meets_the_process_cap_and_leaves_nothing_behind(tmp_path):
+    with sandbox_for(tmp_path, FORK_BOMB, max_processes=64, call_timeout_s=20) as sandbox:
+        children = sandbox.run("fork_bomb()")
+        assert 0 < children < 64
+        cap = sandbox._process_cap
+        assert cap is not None and int((cap.folder / "pids.current").read_text()) > children
+    assert not cap.folder.exists()

@@ -14,6 +14,7 @@ Which layer stops which attack:
 | outlive grading (double fork, `setsid`), signal the grader or other students | pid namespace torn down with the jail (`--die-with-parent`); the grader is not in it | `jail`, `launcher.close` |
 | fill the disk | size-capped tmpfs folders, per-file `RLIMIT_FSIZE` | `jail`, `hardway.worker` |
 | exhaust memory or CPU | `RLIMIT_DATA`, `RLIMIT_CPU` | `hardway.worker` |
+| fork bomb | a `pids` cgroup per jail where one can be made, `RLIMIT_NPROC` where the grader is not root | `cgroup`, `hardway.worker` |
 | reach the network | own network namespace with no interfaces | `jail` |
 | use a forbidden library (exercise 1 and 2: torch) | the library is not on the jail's disk | `view` |
 | stall: a slow import, hanging or crashing calls | per-call timeout, a sticky import failure, topic and submission budgets | `launcher`, `limits` |

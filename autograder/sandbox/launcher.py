@@ -38,6 +38,7 @@ from hardway.submission import (
 )
 
 from autograder.sandbox import jail, view
+from autograder.sandbox.cgroup import ProcessCap
 from autograder.sandbox.limits import Budget, Limits
 
 #: Largest reply (bytes) the grader reads from the worker unless a test asks for more.
@@ -83,6 +84,7 @@ class IsolatedSubmission:
         self.topic_budget = Budget(self.limits.topic_budget_s, f"exercise {topic.number}")
         self.budget = budget  # shared by every topic of one submission
         self._process: subprocess.Popen[bytes] | None = None
+        self._process_cap: ProcessCap | None = None
         self._workdir: Path | None = None
         self._import_error: SubmissionError | None = None
         self._next_id = 0
@@ -152,11 +154,13 @@ class IsolatedSubmission:
     def _spawn(self) -> None:
         self.close()
         self.starts += 1
+        self._process_cap = ProcessCap.make(self.limits.max_processes)
         with (self.directory / self.topic.filename).open("rb") as source:
             command, environment, cwd = self._command(source)
             self._process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 cwd=cwd, env=environment, start_new_session=True, pass_fds=(source.fileno(),),
+                preexec_fn=self._process_cap.join if self._process_cap else None,
             )
         try:
             hello = self._receive(self.limits.start_timeout_s, "importing your module")
@@ -189,6 +193,9 @@ class IsolatedSubmission:
                 if stream:
                     stream.close()
             self._process = None
+        if self._process_cap is not None:
+            self._process_cap.remove()
+            self._process_cap = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None

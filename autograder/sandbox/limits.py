@@ -22,7 +22,8 @@ class Limits:
     file_size_mib: int = 8
     #: Size of the private, in-memory folders the student's code may write into (all files together).
     disk_mib: int = 64
-    max_processes: int = 64
+    #: Processes and threads together (torch starts a few threads of its own).
+    max_processes: int = 256
     start_timeout_s: float = 30.0
     call_timeout_s: float = 10.0
     #: Wall-clock seconds all of one topic's calls into the student's code may take together.
