@@ -36,7 +36,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
 REPORTS = {"results.json", "junit.xml", "summary.md"}
 BUDGET_S = 12
 CALL_TIMEOUT_S = 3
-EX01_POINTS = 76
 
 
 def snapshot(root: Path, *, content: bool) -> dict[str, tuple]:
@@ -113,7 +112,8 @@ def test_the_grader_exits_0_and_honest_submissions_keep_full_marks(batch):
     assert run.returncode == 0, run.stderr[-3000:]
     graded = scores(out)
     for honest in ("honest_before", "honest_after"):
-        assert graded[honest]["score"] == EX01_POINTS, [t["output"] for t in graded[honest]["tests"] if t["score"] == 0]
+        assert graded[honest]["score"] == graded[honest]["max_score"] > 0, [
+            t["output"] for t in graded[honest]["tests"] if t["score"] == 0]
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
@@ -185,7 +185,7 @@ def test_grade_roster_with_two_jobs_keeps_the_walls(tmp_path, kit_before):
     time.sleep(3)
     assert run.returncode == 0, run.stderr[-3000:]
     graded = {folder.name: json.loads((out / folder.name / "results.json").read_text()) for folder in folders}
-    assert graded["honest_before"]["score"] == graded["honest_after"]["score"] == EX01_POINTS
+    assert graded["honest_before"]["score"] == graded["honest_after"]["score"] == graded["honest_after"]["max_score"]
     assert all(graded[attack]["score"] == 0 for attack in ("outlive", "signal", "write"))
     assert living_daemons() == []
     kit, venv = kit_before
