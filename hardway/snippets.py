@@ -14,6 +14,7 @@ the same way in both.
 from __future__ import annotations
 
 import ast
+import builtins
 import math
 import textwrap
 from types import ModuleType
@@ -46,12 +47,19 @@ def raised(action: Callable[[], Any]) -> tuple[str, str] | None:
     return None
 
 
+#: What every snippet may rely on, whatever the student's module defines.
+TEST_NAMES: dict[str, Any] = {"np": np, "math": math, "raised": raised, "__builtins__": builtins}
+
+
 def run_snippet(module: ModuleType, source: str, inputs: dict[str, Any]) -> Any:
-    """Run `source` with the module's names (plus `np`, `math` and `inputs`) in scope."""
+    """Run `source` with the module's names in scope, then the test's own on top.
+
+    The test's names (`np`, `math`, `raised`, the real builtins and `inputs`) come after the
+    module's, so a module that binds `np` to something else (``import math as np``, a fake
+    numpy) cannot change what the test's snippet computes, to pass it or to crash it.
+    """
     namespace = dict(vars(module))
-    namespace.setdefault("np", np)
-    namespace.setdefault("math", math)
-    namespace["raised"] = raised
+    namespace.update(TEST_NAMES)
     namespace.update(inputs)
     body, last = compile_snippet(source)
     exec(body, namespace)  # noqa: S102 - the snippet is the grader's code, not the student's

@@ -158,20 +158,25 @@ def test_train_matches_an_independent_loop(submission, reference, rng, device):
 def test_gradients_do_not_accumulate(submission, reference, rng, device):
     build_model, xs, ys, seed = random_problem(rng)
     epochs = int(rng.integers(2, 6))
-    call = (build_model + DATA + f"train(model, x, y, torch.optim.SGD(model.parameters(), lr=0.0), epochs={epochs})\n"
-            "[None if p.grad is None else p.grad.cpu().numpy() for p in model.parameters()]")
+    call = (build_model + DATA
+            + f"losses = train(model, x, y, torch.optim.SGD(model.parameters(), lr=0.0), epochs={epochs})\n"
+            "losses, [None if p.grad is None else p.grad.cpu().numpy() for p in model.parameters()]")
     inputs = {"seed": seed, "xs": xs, "ys": ys, "device": device}
     mine = build(build_model, seed=seed, device=device)["model"]
     x, y = tensors(xs, ys, device)
-    ((mine(x) - y) ** 2).mean().backward()
-    oracle = [p.grad.cpu().numpy() for p in mine.parameters()]
-    expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
-    got = submission.run(IMPORTS + call, **inputs)
+    loss = ((mine(x) - y) ** 2).mean()
+    loss.backward()
+    oracle = ([loss.item()] * epochs, [p.grad.cpu().numpy() for p in mine.parameters()])
+    expected_losses, expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
+    losses, got = submission.run(IMPORTS + call, **inputs)
+    shown = f"{call}  # lr = 0, so every epoch has the same loss and the same gradient"
     if isinstance(got, list) and len(got) == len(expected):
         got = [want if grad is None else grad for grad, want in zip(got, expected)]
-    expect.close(f"{call}  # lr = 0, so every epoch has the same gradient", got, expected, rtol=RTOL, atol=ATOL,
+    expect.close(shown, got, expected, rtol=RTOL, atol=ATOL,
                  hint=f"after {epochs} epochs .grad holds {epochs} epochs' gradients added up: "
                       "call optimizer.zero_grad() every epoch, before backward()")
+    # Clean gradients count only from a loop that trains.
+    check_losses(shown, losses, expected_losses)
 
 
 @pytest.mark.task("4.2", points=2)

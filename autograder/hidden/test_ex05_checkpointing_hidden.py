@@ -617,6 +617,9 @@ def test_random_save_sequences_keep_the_right_files(submission, reference, rng):
             f"{' with ' + ' and '.join(others) + ' in the folder' if others else ''}")
     got = submission.run(MANAGER, **inputs)
     saved = got["saved"]
+    if not all(isinstance(name, str) for name in saved):
+        expect.fail(f"the paths returned by save(step, ...) for step in {steps}", saved, "one path per checkpoint",
+                    hint="save() writes a checkpoint and returns its path")
     survivors = sorted([saved[i] for i in kept] + others)
     expect.equal(f"sorted(os.listdir(folder)) after {call}", got["files"], survivors,
                  hint=PRUNE_HINT + "; files that don't follow the manager's pattern are never touched")

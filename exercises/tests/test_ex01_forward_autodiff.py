@@ -132,11 +132,16 @@ def test_rosenbrock_through_the_operators(submission):
 
 @pytest.mark.task("1.2")
 def test_operations_leave_their_inputs_unchanged(submission):
-    call = ("x = AutoDiff(2.0, 1.0)\ny = AutoDiff(3.0, 0.0)\n"
-            "_ = (x + y, x * y, x - y, x / y, x ** 2, -x, 2.0 ** x)\n"
-            "(x.value, x.gradient, y.value, y.gradient)")
-    expect.close(call, submission.run(call), (2.0, 1.0, 3.0, 0.0),
+    operations = "x + y, x * y, x - y, x / y, x ** 2, -x, 2.0 ** x"
+    call = (f"x = AutoDiff(2.0, 1.0)\ny = AutoDiff(3.0, 0.0)\nresults = ({operations})\n"
+            "(x.value, x.gradient, y.value, y.gradient), [(z.value, z.gradient) for z in results]")
+    inputs, results = submission.run(call)
+    expect.close(f"{call}  # the inputs afterwards", inputs, (2.0, 1.0, 3.0, 0.0),
                  hint="return a new AutoDiff from every operation; never change self or other")
+    # Leaving the inputs alone counts only when the operations work: (value, gradient) of each, with x' = 1, y' = 0.
+    expect.close(f"{call}  # the results of {operations}", results,
+                 [(5.0, 1.0), (6.0, 3.0), (-1.0, 1.0), (2.0 / 3.0, 1.0 / 3.0), (4.0, 4.0), (-2.0, -1.0),
+                  (4.0, 4.0 * math.log(2.0))])
 
 
 # -- Task 1.3: elementary functions ------------------------------------------------------------
@@ -195,6 +200,9 @@ def test_derivative_of_a_constant_function_is_zero(submission):
     got = submission.run(call)
     expect.close(call, got, 0.0, hint="f may ignore its input and return a plain number")
     expect.is_float(call, got)
+    # A derivative that is always 0.0 is not one: the same constant times x has slope 7.
+    line = "derivative(lambda x: 7.0 * x, 3.0)"
+    expect.close(line, submission.run(line), 7.0, hint="seed the input with gradient 1.0 and read the output's gradient")
 
 
 @pytest.mark.task("1.4", points=2)

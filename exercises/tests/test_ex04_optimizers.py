@@ -179,18 +179,21 @@ def test_train_returns_one_python_float_per_epoch(submission):
 
 @pytest.mark.task("4.2")
 def test_gradients_do_not_pile_up_across_epochs(submission):
-    # With lr = 0 the model never moves, so every epoch computes the same gradient.
-    call = (NET + DATA + "train(model, x, y, torch.optim.SGD(model.parameters(), lr=0.0), epochs=3)\n"
-            "[None if p.grad is None else p.grad.numpy() for p in model.parameters()]")
-    got = submission.run(IMPORTS + call, seed=3, xs=XS, ys=YS)
+    # With lr = 0 the model never moves, so every epoch computes the same loss and the same gradient.
+    call = (NET + DATA + "losses = train(model, x, y, torch.optim.SGD(model.parameters(), lr=0.0), epochs=3)\n"
+            "losses, [None if p.grad is None else p.grad.numpy() for p in model.parameters()]")
+    losses, got = submission.run(IMPORTS + call, seed=3, xs=XS, ys=YS)
     mine = build(NET, seed=3)["model"]
-    nn.MSELoss()(mine(torch.tensor(XS)), torch.tensor(YS)).backward()
+    loss = nn.MSELoss()(mine(torch.tensor(XS)), torch.tensor(YS))
+    loss.backward()
     one_epoch = [p.grad.numpy() for p in mine.parameters()]
     if isinstance(got, list) and len(got) == len(one_epoch):
         got = [expected if grad is None else grad for grad, expected in zip(got, one_epoch)]
     expect.close(call, got, one_epoch, rtol=1e-9, atol=1e-12,
                  hint="after 3 epochs .grad holds 3 epochs' gradients added up: "
                       "call optimizer.zero_grad() every epoch, before backward()")
+    # Clean gradients count only from a loop that trains: 3 epochs, 3 equal losses.
+    check_losses(call, losses, [loss.item()] * 3)
 
 
 @pytest.mark.task("4.2")
@@ -218,11 +221,19 @@ def test_evaluate_switches_dropout_off(submission):
 
 @pytest.mark.task("4.2")
 def test_evaluate_puts_the_mode_back(submission):
-    call = (DROPOUT_NET + DATA + "model.train()\nevaluate(model, x, y)\nafter_train = model.training\n"
-            "model.eval()\nevaluate(model, x, y)\nafter_train, model.training")
-    expect.equal(call, submission.run(IMPORTS + call, seed=6, xs=XS, ys=YS), (True, False),
+    call = (DROPOUT_NET + DATA + "model.train()\nin_train_mode = evaluate(model, x, y)\nafter_train = model.training\n"
+            "model.eval()\nin_eval_mode = evaluate(model, x, y)\n"
+            "(after_train, model.training), [in_train_mode, in_eval_mode]")
+    modes, losses = submission.run(IMPORTS + call, seed=6, xs=XS, ys=YS)
+    expect.equal(call, modes, (True, False),
                  hint="note model.training before switching to eval mode, and afterwards put it back with "
                       "model.train(was_training)")
+    # Putting the mode back counts only when evaluating works: the loss without dropout, from either mode.
+    mine = build(DROPOUT_NET, seed=6)["model"].eval()
+    with torch.no_grad():
+        no_dropout = nn.MSELoss()(mine(torch.tensor(XS)), torch.tensor(YS)).item()
+    expect.close(call, losses, [no_dropout, no_dropout], rtol=1e-9, atol=1e-12,
+                 hint="evaluate returns the loss (a float) with dropout switched off")
 
 
 @pytest.mark.task("4.2")
@@ -414,18 +425,23 @@ def test_loss_landscape_values(submission):
 
 @pytest.mark.task("4.5", points=2)
 def test_loss_landscape_leaves_the_model_as_it_was(submission):
+    weights, biases = [1.0, 3.0], [-1.0, 0.0, 1.0]
     call = (LINE_MODEL + DATA + "before = [p.detach().clone().numpy() for p in model.parameters()]\n"
             "ids = [id(p) for p in model.parameters()]\n"
-            "loss_landscape(model, x, y, [1.0, 3.0], [-1.0, 0.0, 1.0])\n"
+            f"landscape = loss_landscape(model, x, y, {weights}, {biases})\n"
             "([p.detach().numpy() for p in model.parameters()], before, [id(p) for p in model.parameters()] == ids, "
-            "[p.requires_grad for p in model.parameters()])")
-    after, before, same_objects, requires_grad = submission.run(IMPORTS + call, xs=LINE_X, ys=LINE_Y)
+            "[p.requires_grad for p in model.parameters()], landscape)")
+    after, before, same_objects, requires_grad, landscape = submission.run(IMPORTS + call, xs=LINE_X, ys=LINE_Y)
     expect.close(call + "  # the parameters afterwards", after, before, rtol=0.0, atol=0.0,
                  hint="save the weight and bias first and copy them back at the end (in a finally block), "
                       "so the model is exactly as it was")
     expect.equal(call, same_objects, True,
                  hint="keep the same parameter objects (fill_/copy_ in place); an optimizer holds references to them")
     expect.equal(call, requires_grad, [True, True], hint="the parameters must still require gradients afterwards")
+    # Leaving the model alone counts only from a landscape that was measured.
+    expected = np.array([[np.mean((w * LINE_X[:, 0] + b - LINE_Y) ** 2) for b in biases] for w in weights])
+    expect.close(call + "  # the landscape", getattr(landscape, "data", landscape), expected,
+                 hint="entry [i, j] is the mean squared error with the weight set to weights[i], the bias to biases[j]")
 
 
 @pytest.mark.task("4.5")

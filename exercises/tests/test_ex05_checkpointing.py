@@ -11,6 +11,7 @@ these tests too, plus hidden ones with other seeds and sizes.
 
 import math
 import os
+from typing import Any
 
 import numpy as np
 import pytest
@@ -446,20 +447,24 @@ def test_the_state_survives_a_weights_only_load(submission):
 
 
 UNDISTURBED = DRAWS + """
-capture_rng_state()
+state = capture_rng_state()
 with_capture = draws()
+restore_rng_state(state)
+replayed = draws()
 random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 np.random.standard_normal()
-(with_capture, draws())
+(with_capture, draws(), replayed)
 """
 
 
 @pytest.mark.task("5.3")
 def test_capturing_draws_nothing(submission):
-    with_capture, without = submission.run(UNDISTURBED, seed=17)
+    with_capture, without, replayed = submission.run(UNDISTURBED, seed=17)
     for name, label in GENERATOR_NAMES.items():
         expect.equal(f"draws from {label} right after capture_rng_state()", with_capture[name], without[name],
                      hint="capturing must only read the states, never draw a number")
+    # Drawing nothing counts only when something was captured: restoring it replays those draws.
+    check_replay("state = capture_rng_state(); <draw>; restore_rng_state(state); <draw again>", with_capture, replayed)
 
 
 # -- Task 5.4: training that resumes bit for bit ----------------------------------------
@@ -679,13 +684,18 @@ result
 """
 
 
+def sorted_names(names: list[Any]) -> list[Any]:
+    """File names in listing order; as they are if save() returned something other than paths (None, say)."""
+    return sorted(names) if all(isinstance(name, str) for name in names) else names
+
+
 @pytest.mark.task("5.5", points=2)
 def test_only_the_newest_checkpoints_are_kept(submission):
     steps, keep = [7, 8, 9, 10, 11], 3
     losses, accuracies = [0.9, 0.8, 0.7, 0.6, 0.65], [0.1, 0.2, 0.3, 0.4, 0.35]
     call = f"manager = CheckpointManager(folder, keep_last={keep}); manager.save(step, ...) for step in {steps}"
     got = submission.run(MANAGER, steps=steps, keep=keep, losses=losses, accuracies=accuracies)
-    expect.equal(f"sorted(os.listdir(folder)) after {call}", got["files"], sorted(got["saved"][-keep:]),
+    expect.equal(f"sorted(os.listdir(folder)) after {call}", got["files"], sorted_names(got["saved"][-keep:]),
                  hint=PRUNE_HINT)
     contents = [got["contents"][file] for file in got["saved"][-keep:]]
     expected = [[step, {"loss": loss, "accuracy": accuracy}]
@@ -702,6 +712,9 @@ def test_best_looks_at_the_checkpoints_on_disk(submission):
     losses, accuracies = [0.1, 0.5, 0.3, 0.4, 0.35, 0.6], [0.9, 0.5, 0.7, 0.2, 0.8, 0.1]
     call = f"CheckpointManager(folder, keep_last={keep}) after saving steps {steps} with losses {losses}"
     got = submission.run(MANAGER, steps=steps, keep=keep, losses=losses, accuracies=accuracies)
+    # The best is chosen among real files: the checkpoints that save() wrote and pruning kept.
+    expect.equal(f"sorted(os.listdir(folder)) after {call}", got["files"], sorted_names(got["saved"][-keep:]),
+                 hint="save() writes a checkpoint and returns its path; best() chooses among those still on disk")
     # Steps 1 and 2 are pruned, so the lowest loss on disk is step 3's and the highest accuracy step 5's.
     expect.equal(f"manager.best('loss') for {call}", got["best_loss"], got["saved"][2],
                  hint="the best of the checkpoints still on disk (the best one may have been pruned)")
@@ -738,7 +751,7 @@ def test_a_new_manager_finds_old_checkpoints_and_spares_other_files(submission):
     expect.equal(f"(latest(), best('loss')) of {call}", before, (early[1], early[1]),
                  hint="find the checkpoints by listing the folder, not by remembering what this object saved")
     expect.equal(f"sorted(os.listdir(folder)) after saving step 3 with {call}", files,
-                 sorted([early[1], later, "final_model.pt", "notes.txt"]),
+                 sorted_names([early[1], later, "final_model.pt", "notes.txt"]),
                  hint="prune only files that follow the manager's own naming pattern")
 
 
