@@ -7,6 +7,9 @@ Exit codes (every subcommand):
   or `generate-exercises --check` found a stale skeleton;
 * 2: the command line was wrong (a missing folder, an unknown topic);
 * 3: the grader itself failed (a bug in the kit or a test), so a score may be wrong.
+
+The heavy modules (pytest, torch through the grader, nbgrader) are imported
+inside the subcommand that needs them, so `autograder --help` answers at once.
 """
 
 from __future__ import annotations
@@ -15,24 +18,18 @@ import argparse
 import os
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from autograder import paths
-from autograder.gradescope import build_bundle
-from autograder.grading import ALLOW_PROCESS_ISOLATION, GraderCrashed, grade
-from autograder.nbgrading import run_loop
-from autograder.notebooks import release_notebooks, write_source
-from autograder.repos import CloneError, RepoInputError, grade_repo, grade_roster
-from autograder.results import GradeReport
-from autograder.stubgen import StubError, generate, make_skeleton
-from autograder.template import release_template
 from hardway.catalogue import TOPICS, Topic, topic_by_module
+
+if TYPE_CHECKING:
+    from autograder.results import GradeReport
 
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_GRADER_ERROR = 0, 1, 2, 3
 
@@ -42,8 +39,18 @@ PARTIAL_EXAMPLE = frozenset({"AutoDiff.__mul__", "AutoDiff.__rsub__", "AutoDiff.
 console = Console(highlight=False)
 
 
+def kit_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hardway")
+    except PackageNotFoundError:
+        return "unknown (not installed: run `pip install -e .` in the kit)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="Grade hardway exercise submissions.")
+    parser.add_argument("--version", action="version", version=f"autograder (hardway) {kit_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     grade_cmd = commands.add_parser("grade", help="grade submission folders with the public and hidden tests")
@@ -109,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen_cmd = commands.add_parser("generate-exercises", help="write exercises/ from solutions/ (stubs for answers)")
     gen_cmd.add_argument("--check", action="store_true", help="only report stale skeletons (exit 1 if any)")
+
     return parser
 
 
@@ -151,6 +159,9 @@ def run_grade(args: argparse.Namespace) -> int:
              args.seed, topics, not args.public_only, args.timeout, tasks, args.budget)
             for submission in args.submissions]
     if args.jobs > 1 and several:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
             outcomes = list(pool.map(grade_and_write, *zip(*jobs)))
     else:
@@ -173,6 +184,8 @@ def grade_and_write(submission: Path, out: Path | None, seed: int | None, topics
                     include_hidden: bool, timeout: float | None,
                     tasks: frozenset[str] | None = None, budget: float | None = None) -> GradeReport | str:
     """Grade one folder and write its reports (in a worker process when grading in parallel)."""
+    from autograder.grading import GraderCrashed, grade
+
     try:
         report = grade(submission, seed=seed, topics=topics, include_hidden=include_hidden, call_timeout_s=timeout,
                        tasks=tasks, budget_s=budget)
@@ -185,14 +198,25 @@ def grade_and_write(submission: Path, out: Path | None, seed: int | None, topics
 
 def make_partial_example(directory: Path) -> Path:
     """A submission with only a few answers filled in, made from the reference (so it never goes stale)."""
+    from autograder.stubgen import make_skeleton
+
     for topic in TOPICS:
         source = (paths.SOLUTIONS_DIR / topic.filename).read_text(encoding="utf-8")
         (directory / topic.filename).write_text(make_skeleton(source, keep=PARTIAL_EXAMPLE), encoding="utf-8")
     return directory
 
 
+#: What each bundled example is, for the demo's progress lines.
+DEMO_EXAMPLES = {"reference": "the reference solutions", "skeleton": "the untouched skeleton",
+                 "partial": "a partly solved skeleton"}
+
+
 def run_demo(args: argparse.Namespace) -> int:
     paths.require_checkout()
+    console.print(f"Grading {len(DEMO_EXAMPLES)} example submissions, {len(TOPICS)} exercises each, with the "
+                  "public and hidden tests (about 20 s per example on 2 cores; the torch exercises take longest).")
+    from autograder.grading import GraderCrashed, grade
+
     with tempfile.TemporaryDirectory(prefix="hardway-partial-") as scratch:
         examples = {"reference": paths.SOLUTIONS_DIR, "skeleton": paths.EXERCISES_DIR,
                     "partial": make_partial_example(Path(scratch))}
@@ -200,12 +224,16 @@ def run_demo(args: argparse.Namespace) -> int:
         for column in ("submission", *[f"ex{topic.number:02d}" for topic in TOPICS], "score", "time"):
             summary.add_column(column, justify="left" if column == "submission" else "right")
         status = EXIT_OK
-        for name, folder in examples.items():
+        for number, (name, folder) in enumerate(examples.items(), start=1):
+            doing = f"[{number}/{len(examples)}] grading {name} ({DEMO_EXAMPLES[name]})"
             try:
-                report = grade(folder, seed=args.seed, allow_process_isolation=True)  # the kit's own examples
+                with console.status(f"{doing} ..."):
+                    report = grade(folder, seed=args.seed, allow_process_isolation=True)  # the kit's own examples
             except GraderCrashed as error:
                 console.print(f"[red]autograder: grading the {name} example failed: {error}[/]")
                 return EXIT_GRADER_ERROR
+            console.print(f"{doing}: {report.score:g} / {report.max_score:g} points in "
+                          f"{report.execution_time:.1f} s")
             report.submission = name
             report.write(args.out / name)
             topics = report.by_topic()
@@ -219,13 +247,18 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    from autograder.stubgen import StubError, generate
+    from autograder.suites import write_points_module
+
     try:
         stale = generate(paths.SOLUTIONS_DIR, paths.EXERCISES_DIR, check=args.check)
     except StubError as error:
         console.print(f"[red]autograder: {error}[/]")
         return EXIT_USAGE
+    stale += write_points_module(TOPICS, check=args.check)
     return report_generated(stale, args.check, "Run `autograder generate-exercises` after editing solutions/ "
-                            "(never edit exercises/ by hand).", "exercises/ is up to date with solutions/")
+                            "or the points of a test (never edit exercises/ or hardway/points.py by hand).",
+                            "exercises/ and hardway/points.py are up to date with solutions/ and the tests")
 
 
 def report_generated(stale: list[Path], check: bool, advice: str, up_to_date: str) -> int:
@@ -246,6 +279,9 @@ def chosen_topics(names: list[str] | None) -> list[Topic] | None:
 
 
 def run_grade_repo(args: argparse.Namespace) -> int:
+    from autograder.grading import GraderCrashed
+    from autograder.repos import CloneError, RepoInputError, grade_repo
+
     try:
         report = grade_repo(args.repo, args.ref, out=args.out, seed=args.seed, topics=chosen_topics(args.topic),
                             call_timeout_s=args.timeout)
@@ -268,6 +304,8 @@ def run_grade_repo(args: argparse.Namespace) -> int:
 
 def run_grade_roster(args: argparse.Namespace) -> int:
     paths.require_checkout()
+    from autograder.repos import grade_roster
+
     try:
         chosen_topics(args.topic)
         statuses = grade_roster(args.roster, args.out, jobs=args.jobs, force=args.force, topics=args.topic,
@@ -286,6 +324,8 @@ def run_grade_roster(args: argparse.Namespace) -> int:
 
 def run_release_template(args: argparse.Namespace) -> int:
     paths.require_checkout()
+    from autograder.template import release_template
+
     try:
         files = release_template(args.destination)
     except FileExistsError as error:
@@ -298,6 +338,8 @@ def run_release_template(args: argparse.Namespace) -> int:
 
 def run_gradescope_zip(args: argparse.Namespace) -> int:
     paths.require_checkout()
+    from autograder.gradescope import build_bundle
+
     bundle = build_bundle(args.out, allow_process_isolation=args.allow_process_isolation)
     console.print(f"Wrote {bundle} ({bundle.stat().st_size // 1024} KiB). Upload it as the assignment's autograder "
                   "on Gradescope (Ubuntu base image); setup.sh installs the kit.")
@@ -306,6 +348,8 @@ def run_gradescope_zip(args: argparse.Namespace) -> int:
 
 def run_notebooks(args: argparse.Namespace) -> int:
     paths.require_checkout()
+    from autograder.notebooks import release_notebooks, write_source
+
     stale = write_source(check=args.check) + release_notebooks(check=args.check)
     return report_generated(stale, args.check, "Run `autograder notebooks` after changing solutions/ or the tests.",
                             "source/ and release/ are up to date")
@@ -315,6 +359,8 @@ def run_nbgrader_loop(args: argparse.Namespace) -> int:
     if not (args.course / "nbgrader_config.py").exists():
         console.print(f"[red]autograder: {args.course} has no nbgrader_config.py; pass the course directory.[/]")
         return EXIT_USAGE
+    from autograder.nbgrading import run_loop
+
     try:
         report = run_loop(args.course, args.assignment, collect_from=args.collect_from, jobs=args.jobs)
     except RuntimeError as error:
@@ -330,6 +376,8 @@ def run_nbgrader_loop(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "allow_process_isolation", False):
+        from autograder.grading import ALLOW_PROCESS_ISOLATION
+
         os.environ[ALLOW_PROCESS_ISOLATION] = "1"  # also reaches the worker processes of --jobs and rosters
     handlers = {"grade": run_grade, "demo": run_demo, "generate-exercises": run_generate,
                 "grade-repo": run_grade_repo, "grade-roster": run_grade_roster,

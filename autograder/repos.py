@@ -15,8 +15,9 @@ string is checked before git sees it (`check_repository`, `check_ref`,
 
 `grade_roster` grades a class in parallel. Each student's results are written
 atomically as soon as they are ready, so a crash halfway loses nothing: the
-next run skips every student whose graded commit is still their latest. A
-roster row that cannot be graded becomes that student's error row.
+next run skips every student whose graded commit is still their latest and
+whose grade covers the same exercises and tests (`graded_scope`). A roster
+row that cannot be graded becomes that student's error row.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ def grade_repo(url: str, ref: str | None = None, *, out: Path | None = None, see
         commit = clone_commit(url, ref, checkout)
         report = grade(checkout, seed=seed, topics=topics, call_timeout_s=call_timeout_s)
     report.submission = f"{url}@{commit[:12]}"
-    report.metadata.update({"repository": url, "commit": commit, "ref": ref or "HEAD"})
+    report.metadata.update({"repository": url, "commit": commit, "ref": ref or "HEAD", "scope": graded_scope(topics)})
     if out is not None:
         report.write(out)
     return report
@@ -289,13 +290,24 @@ def _roster_entry(row: dict[str, str | None], where: str, base: Path) -> RosterE
         return RosterEntry(student, repo, ref, f"{where}: {error}")
 
 
-def already_graded(folder: Path, commit: str) -> bool:
+def graded_scope(topics: list[Topic] | None, include_hidden: bool = True) -> str:
+    """What a grade covers, as recorded in results.json: the exercises, and whether hidden tests ran."""
+    names = ",".join(topic.module for topic in TOPICS if topics is None or topic in topics)
+    return f"{names}; {'public+hidden' if include_hidden else 'public'} tests"
+
+
+def already_graded(folder: Path, commit: str, scope: str) -> bool:
+    """Whether `folder` holds a grade of this very commit that covers what is asked now (`graded_scope`).
+
+    A grade of one exercise (`--topic`) does not stand for a grade of all five, nor the other way round.
+    """
     results = folder / "results.json"
     if not results.exists():
         return False
     try:
-        return json.loads(results.read_text())["extra_data"]["commit"] == commit
-    except (KeyError, ValueError):
+        extra = json.loads(results.read_text())["extra_data"]
+        return extra["commit"] == commit and extra["scope"] == scope
+    except (KeyError, ValueError, TypeError):
         return False
 
 
@@ -304,9 +316,9 @@ def _grade_entry(entry: RosterEntry, out: Path, force: bool, topics: list[str] |
     """Grade one roster entry (runs in a worker process); return (student, status)."""
     try:
         commit = resolve_commit(entry.repo, entry.ref)
-        if not force and already_graded(out / entry.student, commit):
-            return entry.student, "unchanged"
         chosen = [topic for topic in TOPICS if topics is None or topic.module in topics]
+        if not force and already_graded(out / entry.student, commit, graded_scope(chosen)):
+            return entry.student, "unchanged"
         grade_repo(entry.repo, commit, out=out / entry.student, topics=chosen, call_timeout_s=call_timeout_s)
         return entry.student, "graded"
     except Exception as error:  # noqa: BLE001 - one student's problem must not stop the class

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -69,6 +70,22 @@ class GradeReport:
     def grader_errors(self) -> int:
         return sum(test.grader_error for test in self.tests)
 
+    @property
+    def reproduce(self) -> str:
+        """The command that grades the same work again with the same seed, so with the same random inputs.
+
+        A submission fetched from git is named by its repository and commit (`grade-repo`); a folder by its path.
+        """
+        graded = list(self.by_topic())
+        options = "" if {topic.module for topic in TOPICS} <= set(graded) else "".join(
+            f" --topic {shlex.quote(topic)}" for topic in graded)
+        repository, commit = self.metadata.get("repository"), self.metadata.get("commit")
+        if repository and commit:
+            return f"autograder grade-repo {shlex.quote(repository)} --ref {commit} --seed {self.seed}{options}"
+        if self.tests and not any(test.hidden for test in self.tests):
+            options += " --public-only"
+        return f"autograder grade {shlex.quote(self.submission)} --seed {self.seed}{options}"
+
     def by_task(self) -> dict[str, tuple[float, float]]:
         """task id -> (score, max score)."""
         totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -113,7 +130,7 @@ class GradeReport:
                 "submission": self.submission,
                 "seed": self.seed,
                 "isolation": self.isolation,
-                "reproduce": f"autograder grade {self.submission} --seed {self.seed}",
+                "reproduce": self.reproduce,
                 "topics": {topic: {"score": s, "max_score": m} for topic, (s, m) in self.by_topic().items()},
                 "sandbox_starts": self.sandbox_starts,
                 **self.metadata,
@@ -169,7 +186,7 @@ class GradeReport:
                 hidden = " (hidden test)" if test.hidden else ""
                 lines += [f"### Task {test.task}: {test.name}{hidden}, 0 / {test.max_score:g}", "", "```text",
                           _fence_safe(test.output), "```", ""]
-        lines += ["", f"Reproduce: `autograder grade {self.submission} --seed {self.seed}`",
+        lines += ["", f"Reproduce: `{self.reproduce}`",
                   f"Isolation: {self.isolation}", ""]
         return "\n".join(lines)
 

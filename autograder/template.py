@@ -1,9 +1,14 @@
 """Build the student starter repository: what a class clones, and nothing more.
 
-It holds the generated skeletons, the public tests, the public `hardway`
-library the tests need, a student README, a `.gitignore` and advisory CI for
-GitHub Actions and GitLab. Never solutions, hidden tests or the grader: those
-stay in the instructor's repository (see `autograder grade-repo`).
+It holds the skeletons, the public tests, the public `hardway` library the
+tests need, a student README, a `.gitignore` and advisory CI for GitHub
+Actions and GitLab. Never solutions, hidden tests or the grader: those stay in
+the instructor's repository (see `autograder grade-repo`).
+
+The skeletons are made from `solutions/` every time, never copied from the
+working tree's `exercises/`, where an instructor may be trying answers out.
+The student's repository has its tests in `tests/` (the kit has them in
+`exercises/tests/`), so paths in the copied text are rewritten to match.
 """
 
 from __future__ import annotations
@@ -12,7 +17,11 @@ import shutil
 from pathlib import Path
 
 from autograder import paths
+from autograder.stubgen import make_skeleton
 from hardway.catalogue import TOPICS
+
+#: Where the public tests are in the kit, and where they are in a student's repository.
+KIT_TESTS, STUDENT_TESTS = "exercises/tests/", "tests/"
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "student"
 
@@ -34,6 +43,11 @@ def task_table() -> str:
     return "\n".join(rows)
 
 
+def student_paths(text: str) -> str:
+    """`text` with the kit's paths to the public tests rewritten to the student's repository's."""
+    return text.replace(KIT_TESTS, STUDENT_TESTS)
+
+
 def release_template(destination: Path) -> list[Path]:
     """Write the starter repository into `destination` (which must be empty or absent)."""
     if destination.exists() and any(destination.iterdir()):
@@ -41,8 +55,12 @@ def release_template(destination: Path) -> list[Path]:
     destination.mkdir(parents=True, exist_ok=True)
     (destination / "tests").mkdir()
     for topic in TOPICS:
-        shutil.copyfile(paths.EXERCISES_DIR / topic.filename, destination / topic.filename)
-        shutil.copyfile(paths.public_tests(topic), destination / "tests" / paths.public_tests(topic).name)
+        solution = paths.SOLUTIONS_DIR / topic.filename
+        skeleton = make_skeleton(solution.read_text(encoding="utf-8"), str(solution))
+        (destination / topic.filename).write_text(student_paths(skeleton), encoding="utf-8")
+        tests = paths.public_tests(topic)
+        (destination / "tests" / tests.name).write_text(student_paths(tests.read_text(encoding="utf-8")),
+                                                        encoding="utf-8")
     shutil.copytree(paths.KIT_ROOT / "hardway", destination / "hardway", ignore=shutil.ignore_patterns("__pycache__"))
     for source, target in STUDENT_FILES.items():
         text = (TEMPLATES / source).read_text(encoding="utf-8").replace("{task_table}", task_table())

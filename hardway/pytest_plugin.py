@@ -27,7 +27,8 @@ import pytest
 from hardway.catalogue import Topic, topic_of_task
 from hardway.expect import ExpectationFailed, current_task
 from hardway.snippets import one_line
-from hardway.submission import InProcessSubmission, StudentCodeRaised, Submission, SubmissionError
+from hardway.submission import (InProcessSubmission, StudentCodeRaised, Submission, SubmissionError,
+                                 as_reported)
 
 
 class HardwayHooks:
@@ -208,16 +209,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if marked and (report.when == "call" or (report.when == "setup" and report.failed)):
         item.config.stash[_outcomes_key][marked[0]].append(report.passed)
     if report.failed and call.excinfo is not None and marked:
-        explained = explain_failure(call.excinfo.value, marked[0])
+        # An exception from the student's code run in-process reads as the grader reports it: what was called,
+        # then their own frames. `call.excinfo` is left alone, so `pytest --pdb` still stops in their code.
+        error = call.excinfo.value
+        explained = explain_failure(as_reported(error) or error, marked[0])
         if explained is not None:
             report.longrepr = explained
     return report
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Iterator[None]:
+    """The task table, after pytest's own summary (failures and the short list of failed tests) and just
+    above its last line, so it is what a student sees at the end of a long run."""
+    try:
+        return (yield)
+    finally:
+        write_task_table(terminalreporter, config)
+
+
+def write_task_table(terminalreporter: Any, config: pytest.Config) -> None:
     outcomes = config.stash.get(_outcomes_key, {})
-    if not outcomes:
-        return
+    if not outcomes or any(getattr(p, "writes_task_table", False) for p in config.pluginmanager.get_plugins()):
+        return  # nothing ran, or `python -m hardway.check` prints its own table, with points
     terminalreporter.section("tasks")
     for task in sorted(outcomes, key=lambda t: [int(p) for p in t.split(".")]):
         results = outcomes[task]

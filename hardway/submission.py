@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import traceback
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
@@ -71,6 +72,60 @@ class Submission(Protocol):
     def close(self) -> None: ...
 
 
+#: Set on an exception raised by the student's code in-process: what the test was running when it was raised.
+STUDENT_SNIPPET = "_hardway_snippet"
+#: Set on an exception raised while importing the student's module in-process: the module's file name.
+STUDENT_IMPORT = "_hardway_import"
+#: Set on both: the file whose frames are the student's own (None: every frame outside the kit and the libraries).
+STUDENT_FILE = "_hardway_student_file"
+
+
+def student_frames(error: BaseException, student_file: str | None, limit: int = 6) -> str:
+    """The frames of `error`'s traceback that are in the student's code, formatted like Python's traceback."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if student_file is not None:
+        mine = [frame for frame in frames if frame.filename == student_file]
+    else:  # a notebook: its cells have no file of their own; drop the kit's, the snippet's and libraries' frames
+        start = max((i for i, frame in enumerate(frames) if frame.filename == "<test snippet>"), default=-1)
+        library = (str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix, "<")
+        mine = [frame for frame in frames[start + 1:] if not frame.filename.startswith(library)]
+    where = "".join(traceback.format_list(mine[-limit:]))
+    if isinstance(error, SyntaxError) and error.filename and (student_file is None or error.filename == student_file):
+        where = f'  File "{error.filename}", line {error.lineno}\n    {(error.text or "").strip()}\n'
+    return where
+
+
+def as_reported(error: BaseException) -> SubmissionError | None:
+    """The grader's view of an exception the student's code raised in-process, or None if it is not one.
+
+    `InProcessSubmission` re-raises the student's own exception (so `pytest --pdb` stops in their code) and
+    tags it; this turns a tagged one into what an isolated submission reports for the same mistake.
+    """
+    student_file = getattr(error, STUDENT_FILE, None)
+    snippet = getattr(error, STUDENT_SNIPPET, None)
+    imported = getattr(error, STUDENT_IMPORT, None)
+    if snippet is None and imported is None:
+        return None
+    try:
+        message = str(error)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not hide the report
+        message = "<the exception's message could not be shown>"
+    where = student_frames(error, student_file)
+    if imported is not None:
+        where = f"\n{where}" if where else "\n"
+        return SubmissionImportFailed(f"{imported} could not be imported: {type(error).__name__}: {message}{where}"
+                                      "Fix this first: no test can run until the module imports.")
+    return StudentCodeRaised(type(error).__name__, message, where, snippet)
+
+
+def _tag(error: BaseException, **attributes: object) -> None:
+    for name, value in attributes.items():
+        try:
+            setattr(error, name, value)
+        except (AttributeError, TypeError):  # an exception type with __slots__: it keeps pytest's own report
+            pass
+
+
 def missing_message(topic: Topic, directory: Path) -> str:
     return (
         f"{topic.filename} was not found in {directory}. Put your solution of "
@@ -112,7 +167,12 @@ class InProcessSubmission:
                 check_source(path.read_bytes(), self.topic, path.name)
             except PolicyError as error:
                 raise SubmissionPolicyError(str(error)) from None
-            self._module = load_module_from(path, self.module_name)
+            try:
+                self._module = load_module_from(path, self.module_name)
+            except Exception as error:
+                # Re-raised as it is, so `pytest --pdb` stops where the import failed; tagged for the report.
+                _tag(error, **{STUDENT_IMPORT: self.topic.filename, STUDENT_FILE: str(path)})
+                raise
         return self._module
 
     def run(self, source: str, *, timeout: float | None = None, **inputs: Any) -> Any:
@@ -120,8 +180,10 @@ class InProcessSubmission:
         try:
             result = run_snippet(module, source, plaindata.round_trip(inputs))
         except Exception as error:
-            # Re-raise the student's own exception so `pytest --pdb` lands in their code.
+            # Re-raise the student's own exception so `pytest --pdb` lands in their code; the tags let the
+            # report say what was called and show only the student's frames (see `as_reported`).
             error.add_note(f"(while running the test snippet: {one_line(source)})")
+            _tag(error, **{STUDENT_SNIPPET: source, STUDENT_FILE: getattr(module, "__file__", None)})
             raise
         return plaindata.round_trip(result)
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from autograder import paths
-from autograder.suites import marked_points
+from autograder.suites import POINTS_MODULE, marked_points, points_module_text, task_points
 from autograder.stubgen import StubError, find_regions, generate, make_skeleton
 from hardway.catalogue import TOPICS
 
@@ -17,6 +17,17 @@ README = paths.KIT_ROOT / "README.md"
 def test_committed_skeletons_are_exactly_what_the_generator_makes():
     stale = generate(paths.SOLUTIONS_DIR, paths.EXERCISES_DIR, check=True)
     assert not stale, f"run `autograder generate-exercises`: {stale} differ from solutions/"
+
+
+def test_the_public_points_table_is_what_the_tests_markers_say():
+    assert POINTS_MODULE.read_text() == points_module_text(TOPICS), (
+        "hardway/points.py is stale: run `autograder generate-exercises` after changing a test's points")
+    from hardway.points import TASK_POINTS
+
+    for topic in TOPICS:
+        for task, points in task_points(topic).items():
+            assert TASK_POINTS[task] == (points.public, points.hidden)
+    assert set(TASK_POINTS) == {task for topic in TOPICS for task in topic.tasks}
 
 
 def test_every_stub_names_its_task_and_function():
