@@ -20,15 +20,24 @@ c.IgnorePattern.pattern = r"(?s).*(Warning|warn\().*"
 # A deleted or edited test cell is restored from the source and graded, never silently lost.
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback shows each test cell's results but never the code of its hidden tests (nbgrader issue 917).
+# Feedback shows each test cell's results but never the code of hidden tests (nbgrader issue 917),
+# nor anything a student's own cells printed (a copy of something secret, a flood, a plot).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "autograder.nbgrading.ClearStudentOutputs",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
 # Autograde with the kit's ResilientExecute: a cell that kills the kernel (os._exit, a crash)
-# costs that cell's points, not every grade in the notebook.
+# costs that cell, not the notebook; a new kernel gets the definitions back and the next cell runs.
+# Restarts are bounded by time: after this many seconds of restarting, the other cells are not run
+# (grades do not depend on them: `autograder nbgrader-loop` grades the notebook's code by itself).
+c.ResilientExecute.crash_budget_s = 120
+# Each kernel runs in a bubblewrap jail, without the course, the grader or the solutions in sight:
+# "auto" jails where bubblewrap works and warns where it does not, "required" refuses to run without it.
+c.JailedKernelManager.jail = "auto"
+
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,

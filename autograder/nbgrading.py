@@ -1,93 +1,263 @@
-"""The instructor's nbgrader loop in one command, and what it adds to nbgrader.
+"""The instructor's nbgrader loop in one command, and why its grades can be trusted.
 
 `run_loop` drives the real nbgrader commands on a course directory: collect
-submissions, autograde, generate feedback, export grades. Beyond nbgrader:
+submissions, autograde, generate feedback, export grades. A submitted notebook
+is hostile code, and nbgrader runs it in a kernel that belongs to the student:
+code there can replace `check_task`, patch pytest, print any number, start a
+daemon. So the loop adds layers, each stopping its own attacks:
 
-* notebooks are checked before grading, so an unreadable or missing notebook
-  is reported by name instead of failing the batch;
-* autograding runs several students at once (nbgrader does one at a time),
-  each in its own `nbgrader autograde --student` process writing to the one
-  gradebook through SQLite's own locking, with a progress bar;
-* `ResilientExecute` (configured in the course's nbgrader_config.py) replaces
-  nbgrader's Execute: a cell that kills the kernel costs that cell, not the
-  whole notebook's grades;
-* feedback is checked for hidden test code before it is handed out.
+1. **Grades come from the grader, not the kernel** (`grade_notebooks`,
+   `write_scores`). After every kernel is gone, the student's code is taken
+   out of the submitted notebook (`autograder.notebook_code`), written to
+   `exNN_topic.py` in a fresh folder and graded by `autograder.grading.grade`,
+   public and hidden tests, in the grader's sandbox, with one seed for the
+   whole run. Each test cell's `auto_score` in the gradebook is then set to
+   what its task earned, through nbgrader's own API, so formgrader, feedback
+   and `nbgrader export` show those numbers. Stops: a replaced `check_task`,
+   patched pytest or display hooks, a test cell that returns None, a string or
+   a negative number, an edited or deleted test cell. The kernel's own claim
+   is kept in the report (`kernel_scores`): a claim above the grade is a
+   notebook that tried.
+2. **Test cells fail loudly** (`autograder.notebooks.TEST_CELL`): a test cell
+   asserts that every public point was earned, so nbgrader's own number for an
+   unfinished or tampered task is 0, never full credit by default.
+3. **The kernel is jailed, and nothing outlives autograde**
+   (`autograder.kernel_jail`). The kernel runs under bubblewrap and sees
+   neither the course (gradebook.db, other students), nor the grader package
+   and its hidden tests, nor `solutions/`; every process it starts dies with
+   it. Each `nbgrader autograde --student` runs under a subreaper that kills
+   whatever is left when it ends, even without bubblewrap. The manual fields
+   a kernel could have written without the jail (`manual_score`,
+   `extra_credit`, a cell's `max_score`) are put back from a copy taken
+   before autograding, and the trusted scores are written last.
+4. **Feedback shows no student output and no secrets**: `ClearStudentOutputs`
+   (in GenerateFeedback's preprocessors) empties the outputs of every cell
+   but the test cells, and `check_feedback` withholds any feedback file that
+   shows lines of the hidden tests or of the reference answers
+   (`autograder.leaks`).
+5. **A crash costs a cell, not the notebook** (`ResilientExecute`): after a
+   cell kills the kernel, a new kernel gets the notebook's definitions back
+   and execution goes on with the next cell, within a time budget.
+
+Beyond trust, the loop checks notebooks before grading (an unreadable or
+missing notebook is reported by name) and autogrades several students at once,
+each in its own `nbgrader autograde --student` process writing to the one
+gradebook through SQLite's own locking.
 """
 
 from __future__ import annotations
 
-import copy
+import ast
+import json
+import multiprocessing
 import os
+import secrets
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
-from nbgrader.preprocessors import Execute
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from rich.progress import Progress
+from traitlets import Float
+
+from autograder import leaks
+from autograder.kernel_jail import JailedKernelManager
+from autograder.notebook_code import is_test_cell, module_source, notebook_module, topic_interface
+from autograder.notebooks import task_of_test_cell
+from hardway.catalogue import topic_by_module
 
 KERNEL_DIED = ("This cell stopped the Python kernel (it called os._exit, crashed, or ran out of memory). "
-               "It was skipped so that the rest of the notebook could still be graded.")
+               "It was skipped: a new kernel got the definitions of the cells above it, and the rest of the "
+               "notebook ran on.")
+NOT_RUN = ("Not run: cells of this notebook killed the kernel so often that the time allowed for restarting "
+           "it (ResilientExecute.crash_budget_s) was spent. Your grade does not depend on this: the grader runs "
+           "your code by itself.")
+
+
+def error_output(name: str, message: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
 
 
 class ResilientExecute(Execute):
-    """nbgrader's Execute, except that a cell which kills the kernel is skipped and marked, not fatal."""
+    """nbgrader's Execute, except that a cell which kills the kernel costs that cell, not the notebook.
 
-    max_crashes = 10
+    When a cell kills the kernel, the cell gets an error output, a new kernel is
+    started, the definitions of the cells above it are run in it again (only
+    those: the statements `autograder.notebook_code` keeps, so nothing that
+    printed, computed, or crashed runs twice) and execution goes on with the next
+    cell. Rebuilding definitions is cheap, so a notebook is never run again from
+    the top. What bounds this is time, not a count: once restarts and rebuilds
+    have taken `crash_budget_s` in all, the kernel is not started again, and the
+    cells after the next crash are marked as not run. Kernels start in
+    `JailedKernelManager`'s jail.
+    """
 
-    def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
-        self._running_cell = index
-        return super().preprocess_cell(cell, resources, index)
+    crash_budget_s = Float(120.0, help="Seconds a notebook may spend, in all, on restarting the kernel after "
+                           "cells killed it and rebuilding its definitions.").tag(config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("kernel_manager_class", JailedKernelManager)
+        super().__init__(**kwargs)
 
     def preprocess(self, nb: Any, resources: Any, km: Any = None) -> Any:
-        crashed: list[int] = []
-        while True:
-            attempt = copy.deepcopy(nb)
-            for index in crashed:
-                attempt.cells[index].source = ""
-            try:
-                executed, resources = super().preprocess(attempt, resources, km=km)
-            except DeadKernelError:
-                if len(crashed) >= self.max_crashes:
-                    raise
-                crashed.append(self._running_cell)
-                self.log.warning("cell %d killed the kernel; grading the rest without it", self._running_cell)
-                continue
-            for index in crashed:
-                executed.cells[index].source = nb.cells[index].source
-                executed.cells[index].outputs = [nbformat.v4.new_output(
-                    "error", ename="KernelDied", evalue=KERNEL_DIED, traceback=[f"KernelDied: {KERNEL_DIED}"])]
-            return executed, resources
+        self._recovery_s = 0.0
+        self._crashed: set[int] = set()
+        self._kernel_gone = False
+        self._interface = topic_interface(resources.get("nbgrader", {}).get("notebook", ""))
+        return super().preprocess(nb, resources, km=km)
+
+    def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
+        if self._kernel_gone:
+            if cell.cell_type == "code":
+                cell.outputs = [error_output("NotRun", NOT_RUN)]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            cell.outputs.append(error_output("KernelDied", KERNEL_DIED))
+            self._crashed.add(index)
+            if self._recovery_s >= self.crash_budget_s:
+                self.log.warning("cell %d killed the kernel; the crash budget is spent, so no cell runs after it",
+                                 index)
+                self._kernel_gone = True
+            else:
+                self.log.warning("cell %d killed the kernel; restarting it and going on with the next cell", index)
+                self._recover(index)
+            return cell, resources
+
+    def _recover(self, index: int) -> None:
+        """A new kernel with the definitions of the cells above `index`, timed against the budget."""
+        started = time.monotonic()
+        try:
+            self._restart()
+            self._replay(index)
+        except DeadKernelError:  # a definition killed it too: go on with an empty kernel
+            self.log.warning("rebuilding definitions killed the kernel again; going on without them")
+            self._restart()
+        finally:
+            self._recovery_s += time.monotonic() - started
+
+    def _restart(self) -> None:
+        run_sync(self._async_restart)()
+
+    async def _async_restart(self) -> None:
+        if self.kc is not None:
+            await ensure_async(self.kc.stop_channels())
+        await self.km.restart_kernel(now=True)
+        await self.async_start_new_kernel_client()
+
+    def _replay(self, index: int) -> None:
+        cells = [cell.source for number, cell in enumerate(self.nb.cells[:index])
+                 if cell.cell_type == "code" and not is_test_cell(cell) and number not in self._crashed]
+        try:
+            code = module_source(cells, self._interface)
+        except (RecursionError, MemoryError):  # code too deeply nested to read: a kernel without it, then
+            return
+        self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
+
+
+class ClearStudentOutputs(NbGraderPreprocessor):
+    """Feedback keeps the outputs of the test cells only.
+
+    Whatever a student's own cells printed (a copy of something they should not
+    have, a flood of text, a plot) is not handed back in feedback; the test
+    cells' outputs (which tests failed, and why) are. A cell counts as a test
+    cell only with the grade id that nbgrader's autograde checked against the
+    gradebook (it drops ids the gradebook does not know).
+    """
+
+    def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
+        if cell.cell_type == "code" and not (is_test_cell(cell) and cell.metadata.nbgrader.get("grade_id")):
+            cell.outputs = []
+            cell.execution_count = None
+        return cell, resources
+
+
+@dataclass
+class TaskGrade:
+    """What the grader gave one task: points, the most possible, and the tests that failed."""
+
+    points: float
+    possible: float
+    failed: list[str] = field(default_factory=list)
+
+
+#: student -> notebook -> task -> its grade.
+Scores = dict[str, dict[str, dict[str, TaskGrade]]]
 
 
 @dataclass
 class LoopReport:
+    seed: int = 0
     graded: list[str] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
     feedback: list[Path] = field(default_factory=list)
     grades_csv: Path | None = None
+    #: student -> notebook -> task -> its grade, from the grader.
+    scores: Scores = field(default_factory=dict)
+    #: student -> what nbgrader recorded from the student's kernel, before the grader's scores replaced it.
+    kernel_scores: dict[str, float] = field(default_factory=dict)
+    #: students whose manual fields in the gradebook changed while their kernels ran, and were put back.
+    restored: list[str] = field(default_factory=list)
+    #: wall-clock seconds of each stage.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _nbgrader(course: Path, *args: str, reaped: bool = False) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-                          env=environment, timeout=3600)
+    command = [sys.executable, "-m", "nbgrader", *args]
+    if reaped:
+        command = [sys.executable, "-m", "autograder.kernel_jail", "--", *command]
+    return subprocess.run(command, cwd=course, capture_output=True, text=True, env=environment, timeout=3600)
 
 
 def collect(course: Path, assignment: str, source: Path) -> list[str]:
-    """Copy `source/<student>/*` into nbgrader's `submitted/<student>/<assignment>/`."""
+    """Copy `source/<student>/*` into nbgrader's `submitted/<student>/<assignment>/`: plain files only.
+
+    A symbolic link (`notes.txt -> ../../gradebook.db`) is left behind, not followed: nbgrader copies a
+    submission's files on to `autograded/` and `feedback/`, and would hand back what the link points to.
+    """
     students = []
-    for folder in sorted(path for path in source.iterdir() if path.is_dir()):
+    for folder in sorted(path for path in source.iterdir() if path.is_dir() and not path.is_symlink()):
         target = course / "submitted" / folder.name / assignment
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(folder, target)
+        shutil.copytree(folder, target, ignore=not_plain)
         students.append(folder.name)
     return students
+
+
+def not_plain(folder: str, names: list[str]) -> set[str]:
+    """For `shutil.copytree`: the names in `folder` that are links, devices or pipes."""
+    paths = {name: Path(folder, name) for name in names}
+    return {name for name, path in paths.items() if path.is_symlink() or not (path.is_file() or path.is_dir())}
+
+
+def remove_links(folder: Path) -> list[Path]:
+    """Delete every link, device or pipe under `folder` (a kernel's working folder); return them.
+
+    nbgrader's generate_feedback copies the files of `autograded/<student>/<assignment>/` into
+    feedback, following links: a kernel that made one to a file it could not read would get it back.
+    """
+    removed = []
+    for parent, folders, files in os.walk(folder):
+        for name in folders + files:
+            path = Path(parent, name)
+            if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def check_submission(course: Path, assignment: str, student: str) -> str | None:
@@ -112,13 +282,13 @@ def database_url(course: Path) -> str:
 
 
 def autograde_all(course: Path, assignment: str, students: list[str], jobs: int) -> dict[str, str]:
-    """Autograde `students` with real nbgrader, `jobs` at a time; return each one's problem, if any."""
+    """Autograde `students` with real nbgrader, `jobs` at a time, each reaped; return each one's problem, if any."""
     register_students(course, students)
     problems: dict[str, str] = {}
 
     def one(student: str) -> tuple[str, subprocess.CompletedProcess[str]]:
         return student, _nbgrader(course, "autograde", assignment, "--student", student, "--force",
-                                  f"--CourseDirectory.db_url={database_url(course)}")
+                                  f"--CourseDirectory.db_url={database_url(course)}", reaped=True)
 
     with Progress() as progress, ThreadPoolExecutor(max_workers=jobs) as pool:
         bar = progress.add_task(f"autograding {assignment}", total=len(students))
@@ -132,49 +302,300 @@ def autograde_all(course: Path, assignment: str, students: list[str], jobs: int)
 
 def register_students(course: Path, students: list[str]) -> None:
     """Put students in the gradebook (once, before any parallel writer), so the export lists every one."""
-    from nbgrader.api import Gradebook
-
     with Gradebook(database_url(course)) as gradebook:
         for student in students:
             gradebook.update_or_create_student(student)
 
 
-def check_feedback(course: Path, assignment: str) -> list[Path]:
-    """Every feedback file; raises if any of them shows hidden test code."""
-    files = sorted((course / "feedback").glob(f"*/{assignment}/*.html"))
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        if "BEGIN HIDDEN TESTS" in text or "hidden = True" in text:
-            raise RuntimeError(f"{path} shows hidden test code; check GenerateFeedback.preprocessors in "
-                               "nbgrader_config.py (it must include ClearHiddenTests)")
-    return files
+# -- what a kernel could have written: kept before autograde, put back after ---------------------
+
+ManualFields = dict[tuple[str, str, str], tuple[Any, ...]]
 
 
-def run_loop(course: Path, assignment: str, *, collect_from: Path | None = None, jobs: int = 2) -> LoopReport:
-    """collect -> check -> autograde (parallel) -> feedback -> export, with real nbgrader."""
-    report = LoopReport()
+def manual_fields(course: Path, assignment: str) -> ManualFields:
+    """(student, notebook, cell) -> (manual_score, extra_credit) of every grade; ("", notebook, cell) -> max_score."""
+    fields: ManualFields = {}
+    with Gradebook(database_url(course)) as gradebook:
+        try:
+            found = gradebook.find_assignment(assignment)
+        except MissingEntry:
+            return fields
+        for notebook in found.notebooks:
+            for cell in notebook.grade_cells:
+                fields["", notebook.name, cell.name] = (cell.max_score,)
+        for submission in found.submissions:
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    fields[submission.student.id, notebook.name, grade.name] = (grade.manual_score,
+                                                                                grade.extra_credit)
+    return fields
+
+
+def restore_manual_fields(course: Path, assignment: str, before: ManualFields) -> list[str]:
+    """Put back every field `manual_fields` copied (None for a grade that is new); return whose changed."""
+    changed: set[str] = set()
+    with Gradebook(database_url(course)) as gradebook:
+        found = gradebook.find_assignment(assignment)
+        for notebook in found.notebooks:
+            for cell in notebook.grade_cells:
+                if ("", notebook.name, cell.name) in before and (cell.max_score,) != before["", notebook.name,
+                                                                                             cell.name]:
+                    cell.max_score, = before["", notebook.name, cell.name]
+                    changed.add("(a cell's max_score)")
+        for submission in found.submissions:
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    kept = before.get((submission.student.id, notebook.name, grade.name), (None, None))
+                    if (grade.manual_score, grade.extra_credit) != kept:
+                        grade.manual_score, grade.extra_credit = kept
+                        changed.add(submission.student.id)
+        gradebook.db.commit()
+    return sorted(changed)
+
+
+# -- the grader's scores ---------------------------------------------------------------------------
+
+
+def grade_module(source: str, notebook_name: str, seed: int) -> dict[str, TaskGrade]:
+    """Each task's grade, from grading `source` as the exercise's module with the kit's grader."""
+    from autograder.grading import grade
+
+    topic = topic_by_module(notebook_name)
+    with tempfile.TemporaryDirectory(prefix="hardway-notebook-") as folder:
+        (Path(folder) / topic.filename).write_text(source, encoding="utf-8")
+        report = grade(Path(folder), seed=seed, topics=[topic])
+    failed: dict[str, list[str]] = {}
+    for test in report.tests:
+        if test.status != "passed":
+            failed.setdefault(test.task, []).append(test.name + (" (hidden)" if test.hidden else ""))
+    return {task: TaskGrade(points, possible, failed.get(task, []))
+            for task, (points, possible) in report.by_task().items()}
+
+
+def grade_notebook(path: Path, notebook_name: str, seed: int) -> dict[str, TaskGrade]:
+    """Each task's grade, from grading the code of the submitted notebook at `path`."""
+    return grade_module(notebook_module(nbformat.read(path, as_version=4), notebook_name), notebook_name, seed)
+
+
+def assignment_notebooks(course: Path, assignment: str) -> list[str]:
+    with Gradebook(database_url(course)) as gradebook:
+        return [notebook.name for notebook in gradebook.find_assignment(assignment).notebooks]
+
+
+def grade_notebooks(course: Path, assignment: str, students: list[str], seed: int, jobs: int,
+                    ) -> tuple[Scores, dict[str, str]]:
+    """Grade every student's submitted notebooks, `jobs` at a time; return the grades and any problems.
+
+    Identical code (the same syntax tree: comments and blank lines aside) is graded once:
+    with one seed for the run, it earns the same points.
+    """
+    modules: dict[tuple[str, str], tuple[str, str]] = {}  # (student, notebook) -> (module, its syntax tree)
+    problems: dict[str, str] = {}
+    for student in students:
+        for name in assignment_notebooks(course, assignment):
+            path = course / "submitted" / student / assignment / f"{name}.ipynb"
+            try:
+                source = notebook_module(nbformat.read(path, as_version=4), name)
+                modules[student, name] = source, ast.dump(ast.parse(source))
+            except Exception as error:  # noqa: BLE001 - code nested too deep to parse, say: this student only
+                problems[student] = f"the grader could not read {name}: {type(error).__name__}: {error}"
+    scores: Scores = {student: {} for student in students}
+    # pytest runs inside grade(), one run per process at a time; "spawn" starts clean worker processes.
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {}
+        for (_, name), (source, tree) in modules.items():
+            if (name, tree) not in futures:
+                futures[name, tree] = pool.submit(grade_module, source, name, seed)
+        for (student, name), (_, tree) in modules.items():
+            try:
+                scores[student][name] = futures[name, tree].result()
+            except Exception as error:  # noqa: BLE001 - one student's failure is reported, not fatal
+                problems[student] = f"the grader could not grade {name}: {type(error).__name__}: {error}"
+    return scores, problems
+
+
+def kernel_claims(course: Path, assignment: str, students: list[str]) -> dict[str, float]:
+    """What nbgrader recorded for each student from the kernel's test cells (before `write_scores`)."""
+    with Gradebook(database_url(course)) as gradebook:
+        claims = {}
+        for student in students:
+            try:
+                claims[student] = gradebook.find_submission(assignment, student).code_score
+            except MissingEntry:
+                continue
+        return claims
+
+
+def write_scores(course: Path, assignment: str, scores: Scores) -> None:
+    """Set each test cell's auto_score to its task's points from the grader, through nbgrader's API.
+
+    A notebook the grader could not grade gets 0 on every test cell, marked for a person to look at.
+    """
+    with Gradebook(database_url(course)) as gradebook:
+        notebooks = gradebook.find_assignment(assignment).notebooks
+        for student, graded in scores.items():
+            for notebook in notebooks:
+                tasks = graded.get(notebook.name)
+                for cell in notebook.grade_cells:
+                    task = task_of_test_cell(cell.name)
+                    if task is None:
+                        continue
+                    if tasks is not None and tasks[task].possible != cell.max_score:
+                        raise RuntimeError(f"task {task} is worth {tasks[task].possible:g} points in the tests but "
+                                           f"{cell.max_score:g} in the gradebook: release the notebook again "
+                                           "(`autograder notebooks`, then nbgrader generate_assignment)")
+                    grade = gradebook.find_grade(cell.name, notebook.name, assignment, student)
+                    grade.auto_score = tasks[task].points if tasks is not None else 0.0
+                    grade.needs_manual_grade = tasks is None or grade.manual_score is not None
+        gradebook.db.commit()
+
+
+def annotate_autograded(course: Path, assignment: str, scores: Scores) -> None:
+    """Under each test cell of the autograded notebooks, what the grader gave it, so feedback says so."""
+    for student, graded in scores.items():
+        for name, tasks in graded.items():
+            path = course / "autograded" / student / assignment / f"{name}.ipynb"
+            notebook = nbformat.read(path, as_version=4)
+            for cell in notebook.cells:
+                task = task_of_test_cell(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+                if cell.cell_type == "code" and task in tasks:
+                    cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=grader_note(
+                        task, tasks[task])))
+            nbformat.write(notebook, path)
+
+
+def grader_note(task: str, grade: TaskGrade) -> str:
+    note = (f"\nGraded: task {task} earned {grade.points:g} of {grade.possible:g} points when the grader ran "
+            "your notebook's code by itself, with the public tests and hidden ones.\n")
+    if grade.failed:
+        note += "Tests that failed: " + ", ".join(grade.failed) + ".\n"
+    return note
+
+
+def write_record(course: Path, assignment: str, report: LoopReport) -> Path:
+    """`grader-<assignment>.json` in the course: the seed and every student's grades, to repeat or audit."""
+    record = {"assignment": assignment, "seed": report.seed,
+              "scores": {student: {name: {task: asdict(grade) for task, grade in tasks.items()}
+                                   for name, tasks in notebooks.items()}
+                         for student, notebooks in report.scores.items()},
+              "kernel_claimed": report.kernel_scores, "manual_fields_put_back": report.restored,
+              "repeat": f"autograder.nbgrading.grade_notebook(<submitted notebook>, <notebook name>, "
+                        f"seed={report.seed})"}
+    path = course / f"grader-{assignment}.json"
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+# -- feedback --------------------------------------------------------------------------------------
+
+
+#: A feedback file larger than this is withheld: no honest feedback is anywhere near it.
+LARGEST_FEEDBACK_FILE = 8 * 1024 * 1024
+
+
+def check_feedback(course: Path, assignment: str) -> tuple[list[Path], dict[str, str]]:
+    """The feedback pages that are safe to hand out, and the students whose feedback was withheld.
+
+    Every file in a student's feedback folder is read (nbgrader copies the files of the kernel's
+    working folder there too). One that shows lines of the hidden tests or of the reference answers
+    that the student's own notebook does not hold (see `autograder.leaks`), or is too large to read,
+    is deleted.
+    """
+    pages, withheld = [], {}
+    for folder in sorted((course / "feedback").glob(f"*/{assignment}")):
+        student = folder.parent.name
+        known = leaks.submitted_lines((course / "submitted" / student / assignment).glob("*.ipynb"))
+        for path in sorted(path for path in folder.rglob("*") if path.is_file()):
+            why = feedback_problem(path, known)
+            if why:
+                path.unlink()
+                withheld[student] = f"feedback withheld: {path.name} {why}"
+            elif path.suffix == ".html":
+                pages.append(path)
+    return pages, withheld
+
+
+def feedback_problem(path: Path, known: set[str]) -> str | None:
+    """Why the feedback file at `path` must not be handed out, or None."""
+    if path.stat().st_size > LARGEST_FEEDBACK_FILE:
+        return f"is larger than {LARGEST_FEEDBACK_FILE // 2**20} MiB"
+    runs = leaks.leaked_runs(path.read_bytes().decode("utf-8", errors="replace"), known)
+    if runs:
+        return (f"showed {len(runs)} run(s) of lines from the hidden tests or the reference answers, "
+                f"starting {runs[0][0]!r}")
+    return None
+
+
+@contextmanager
+def timed(report: LoopReport, stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    report.seconds[stage] = time.perf_counter() - started
+
+
+def run_loop(course: Path, assignment: str, *, collect_from: Path | None = None, jobs: int = 2,
+             seed: int | None = None) -> LoopReport:
+    """collect -> check -> autograde (parallel, jailed) -> grade the code -> scores -> feedback -> export."""
+    report = LoopReport(seed=secrets.randbelow(2**31) if seed is None else seed)
     if collect_from is not None:
         collect(course, assignment, collect_from)
+    gradable = check_submissions(course, assignment, report)
+    with timed(report, "autograde"):
+        autograde_stage(course, assignment, gradable, jobs, report)
+    with timed(report, "grade"):
+        grade_stage(course, assignment, jobs, report)
+    with timed(report, "feedback and export"):
+        feedback_stage(course, assignment, report)
+    return report
+
+
+def check_submissions(course: Path, assignment: str, report: LoopReport) -> list[str]:
+    """Every submitting student in the gradebook; the problems of those who cannot be graded; the others."""
     submitted = course / "submitted"
     students = sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) if submitted.exists() else []
     register_students(course, students)  # an unreadable or missing notebook still gets its row (and its 0)
     gradable = []
     for student in students:
+        remove_links(course / "submitted" / student / assignment)  # however the files got there
         problem = check_submission(course, assignment, student)
         if problem:
             report.problems[student] = problem
         else:
             gradable.append(student)
-    report.problems.update(autograde_all(course, assignment, gradable, jobs))
-    report.graded = [student for student in gradable if student not in report.problems]
+    return gradable
+
+
+def autograde_stage(course: Path, assignment: str, students: list[str], jobs: int, report: LoopReport) -> None:
+    """nbgrader autograde, jailed and reaped; then put back what a kernel could have written."""
+    before = manual_fields(course, assignment)
+    report.problems.update(autograde_all(course, assignment, students, jobs))
+    report.graded = [student for student in students if student not in report.problems]
+    # Every kernel, and everything it started, is gone now: what is written from here on is the grader's.
+    for student in students:
+        remove_links(course / "autograded" / student / assignment)
+    report.restored = restore_manual_fields(course, assignment, before)
+    report.kernel_scores = kernel_claims(course, assignment, report.graded)
+
+
+def grade_stage(course: Path, assignment: str, jobs: int, report: LoopReport) -> None:
+    """The grader grades each notebook's code; its scores go into the gradebook and under each test cell."""
+    report.scores, problems = grade_notebooks(course, assignment, report.graded, report.seed, jobs)
+    report.problems.update(problems)
+    write_scores(course, assignment, report.scores)
+    annotate_autograded(course, assignment, report.scores)
+    write_record(course, assignment, report)
+
+
+def feedback_stage(course: Path, assignment: str, report: LoopReport) -> None:
+    """nbgrader generate_feedback, the check of every feedback file, and nbgrader export."""
     feedback = _nbgrader(course, "generate_feedback", assignment, "--force",
                          f"--CourseDirectory.db_url={database_url(course)}")
     if feedback.returncode != 0:
         raise RuntimeError(f"nbgrader generate_feedback failed:\n{feedback.stderr[-2000:]}")
-    report.feedback = check_feedback(course, assignment)
+    report.feedback, withheld = check_feedback(course, assignment)
+    report.problems.update(withheld)
     exported = _nbgrader(course, "export", "--to", str(course / "grades.csv"),
                          f"--CourseDirectory.db_url={database_url(course)}")
     if exported.returncode != 0:
         raise RuntimeError(f"nbgrader export failed:\n{exported.stderr[-2000:]}")
     report.grades_csv = course / "grades.csv"
-    return report

@@ -4,9 +4,11 @@ A source notebook is not a second copy of an exercise: it is cut from
 `solutions/exNN_*.py` (narrative from the docstrings, one code cell per
 definition, nbgrader's solution regions kept as they are) and ends with one
 autograded test cell per task. Each test cell calls
-`hardway.notebook.check_task`, which runs the very same public tests, and the
-hidden ones when grading, so the module channel and the notebook channel
-cannot drift apart.
+`hardway.notebook.check_task`, which runs the very same public tests in the
+student's kernel and raises when the task is not done yet. The grade itself
+never comes from the kernel: `autograder.nbgrading` takes the student's code
+out of the submitted notebook and grades it with the module channel's grader,
+hidden tests included, so the two channels cannot drift apart.
 
 `write_source` writes ``source/<exercise>/<exercise>.ipynb`` and a copy of
 the public tests beside it (nbgrader releases both); `release_notebooks` runs
@@ -38,14 +40,24 @@ SOURCE_DIR = paths.KIT_ROOT / "source"
 RELEASE_DIR = paths.KIT_ROOT / "release"
 
 TEST_CELL = '''# Task {task}: {title}.
-# The public tests run here; when your work is graded, hidden tests with new inputs run too.
+# The public tests run here, in your notebook. Your grade comes from the grader, which runs
+# your code by itself with these tests and hidden ones that draw new inputs.
 from hardway.notebook import check_task
 
-hidden = False
-### BEGIN HIDDEN TESTS
-hidden = True
-### END HIDDEN TESTS
-check_task("{task}", globals(), hidden=hidden)'''
+points = check_task("{task}", globals())
+assert points == {public:g}, "Task {task} is not done yet: see the failures above."'''
+
+
+def grade_id_of_task(task: str) -> str:
+    """The nbgrader grade_id of task `task`'s test cell."""
+    return f"test-task-{task.replace('.', '-')}"
+
+
+def task_of_test_cell(grade_id: str) -> str | None:
+    """The task whose test cell has nbgrader id `grade_id`, or None for any other cell."""
+    if not grade_id.startswith("test-task-"):
+        return None
+    return grade_id.removeprefix("test-task-").replace("-", ".")
 
 
 @dataclass
@@ -133,12 +145,15 @@ def build_notebook(topic: Topic, source: str | None = None) -> nbformat.Notebook
         else:
             cells.append(nbformat.v4.new_code_cell(chunk.text, metadata=_metadata(chunk.kind, grade_id)))
     cells.append(nbformat.v4.new_markdown_cell(
-        "## Check your work\n\nEach cell below runs the tests of one task and shows the points you have "
-        "earned so far. Run them after the cells above.", metadata=_metadata("markdown", "check-your-work")))
+        "## Check your work\n\nEach cell below runs the public tests of one task, shows the points you have "
+        "earned so far, and stops with an error until the task is done. Run them after the cells above. "
+        "When your notebook is graded, your code is taken out of the notebook and run by itself, so the "
+        "answers must not depend on cells that only print, plot or experiment.",
+        metadata=_metadata("markdown", "check-your-work")))
     points = task_points(topic)
     for task, title in topic.tasks.items():
-        cells.append(nbformat.v4.new_code_cell(TEST_CELL.format(task=task, title=title), metadata=_metadata(
-            "test", f"test-task-{task.replace('.', '-')}", points[task].total)))
+        cells.append(nbformat.v4.new_code_cell(TEST_CELL.format(task=task, title=title, public=points[task].public),
+                                               metadata=_metadata("test", grade_id_of_task(task), points[task].total)))
     notebook.cells = cells
     for number, cell in enumerate(notebook.cells):
         cell["id"] = f"{topic.module.replace('_', '-')}-{number:03d}"

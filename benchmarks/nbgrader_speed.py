@@ -5,7 +5,10 @@
 Builds a course with exercise 1, submits the reference notebook for every
 student, then times (a) `nbgrader autograde` over the whole batch (one student
 after another, as nbgrader does) and (b) `autograder nbgrader-loop`'s autograde
-stage with `--jobs` students at once, in fresh copies of the same course.
+stage with `--jobs` students at once (each kernel jailed, each autograde
+reaped), in fresh copies of the same course, and (c) the loop's grading stage,
+which grades each notebook's code with the kit's grader (each notebook's code
+graded anew: a definition of each student's own makes every module different).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.nbgrading import _nbgrader, autograde_all  # noqa: E402
+from autograder.nbgrading import _nbgrader, autograde_all, grade_notebooks  # noqa: E402
 from autograder.notebooks import SOURCE_DIR, generate_release  # noqa: E402
 from hardway.catalogue import topic_by_module  # noqa: E402
 
@@ -35,6 +38,9 @@ def make_course(folder: Path, students: int) -> list[str]:
     names = [f"student{index:02d}" for index in range(students)]
     for name in names:
         shutil.copytree(folder / "source" / EX01, folder / "submitted" / name / EX01)
+        notebook = folder / "submitted" / name / EX01 / f"{EX01}.ipynb"
+        notebook.write_text(notebook.read_text().replace(  # a definition of its own: code the grader keeps
+            "import numbers", f"import numbers\\ndef student():\\n    return {name!r}", 1))
     return names
 
 
@@ -58,11 +64,18 @@ def main() -> None:
         kit_seconds = time.perf_counter() - started
         if problems:
             raise SystemExit(str(problems))
-    print(f"{args.students} notebooks (exercise 1, public + hidden tests)")
+        started = time.perf_counter()
+        scores, problems = grade_notebooks(parallel, EX01, names, 1, args.jobs)
+        grade_seconds = time.perf_counter() - started
+        if problems:
+            raise SystemExit(str(problems))
+    print(f"{args.students} notebooks (exercise 1: public tests in the kernels, public + hidden in the grader)")
     print(f"  nbgrader autograde, one after another: {nbgrader_seconds:6.1f} s "
           f"({nbgrader_seconds / args.students:.1f} s per notebook)")
     print(f"  autograder nbgrader-loop, {args.jobs} at once:   {kit_seconds:6.1f} s "
           f"({kit_seconds / args.students:.1f} s per notebook)")
+    print(f"  then grading their code, {args.jobs} at once:    {grade_seconds:6.1f} s "
+          f"({grade_seconds / args.students:.1f} s per notebook)")
 
 
 if __name__ == "__main__":

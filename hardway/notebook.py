@@ -1,11 +1,20 @@
-"""`check_task`: the test cell of a notebook, running the same tests as the module channel.
+"""`check_task`: the test cell of a notebook, for the student's own feedback while working.
 
 A notebook's definitions live in the kernel, not in a file, so `check_task`
 wraps the notebook's global names in a module and runs the exercise's public
 test file (found next to the notebook, where nbgrader releases it) with real
 pytest, keeping only the tests of one task. It prints what failed, in the same
-words as `pytest`, and returns the points earned: nbgrader reads a number
-returned by a test cell as partial credit.
+words as `pytest`, and returns the public points earned; the generated test
+cell then asserts that every public point was earned, so a task that is not
+done yet shows as an error (nbgrader's convention for a failed test).
+
+Nothing here decides a grade. The kernel belongs to the student: code in it can
+replace this function, patch pytest or print any number. The grader therefore
+never reads a score from the kernel. It takes the student's code out of the
+submitted notebook and runs it, with these public tests and the hidden ones, in
+its own sandbox (`autograder.nbgrading`). That is also why this module runs
+public tests only, and imports nothing from the grader: the hidden tests and
+the reference solutions are never within reach of a student's kernel.
 """
 
 from __future__ import annotations
@@ -43,31 +52,23 @@ class NotebookSubmission:
         items[:] = chosen
 
 
-def suite_files(topic: Topic, hidden: bool) -> list[Path]:
-    public = Path.cwd() / f"test_{topic.module}.py"
-    files = [public]
-    if not public.exists() or hidden:
-        try:
-            from autograder import paths  # only the instructor's copy of the kit has the grader
-        except ImportError:
-            if hidden:
-                raise RuntimeError("hidden tests run only where the grader is installed") from None
-            raise FileNotFoundError(f"{public.name} should sit next to this notebook; ask for a fresh copy") from None
-        files = [public if public.exists() else paths.public_tests(topic)]
-        if hidden:
-            files.append(paths.hidden_tests(topic))
-    return files
+def public_tests(topic: Topic) -> Path:
+    """The public test file that nbgrader released next to the notebook."""
+    path = Path.cwd() / f"test_{topic.module}.py"
+    if not path.exists():
+        raise FileNotFoundError(f"{path.name} should sit next to this notebook; ask for a fresh copy")
+    return path
 
 
-def check_task(task: str, namespace: dict[str, Any], hidden: bool = False, seed: int | None = None) -> float:
-    """Run task `task`'s tests against the notebook's names; print failures; return the points earned.
+def check_task(task: str, namespace: dict[str, Any], *, seed: int | None = None) -> float:
+    """Run task `task`'s public tests against the notebook's names; print failures; return the points earned.
 
-    `seed` fixes the random inputs of the hidden tests (to compare with the module channel's grade).
+    `seed` fixes the random inputs of tests that draw them (to compare with the grader's run).
     """
     topic = topic_of_task(task)
     recorder = OutcomeRecorder()
     # `-c os.devnull`: no pytest.ini or pyproject.toml near the notebook or the kit changes how the checks run.
-    arguments = [*map(str, suite_files(topic, hidden)), "-c", os.devnull, "--rootdir", str(Path.cwd()),
+    arguments = [str(public_tests(topic)), "-c", os.devnull, "--rootdir", str(Path.cwd()),
                  "-p", "no:cacheprovider", "-p", "no:terminal", "-W", "ignore"]
     if seed is not None:
         arguments.append(f"--grading-seed={seed}")
@@ -79,8 +80,9 @@ def check_task(task: str, namespace: dict[str, Any], hidden: bool = False, seed:
     for outcome in outcomes:
         if not outcome.passed:
             print(f"✗ {outcome.name}\n{outcome.message}\n")
-    earned = sum(outcome.points for outcome in outcomes if outcome.passed)
-    possible = sum(outcome.points for outcome in outcomes)
+    earned = round(sum(outcome.points for outcome in outcomes if outcome.passed), 6)
+    possible = round(sum(outcome.points for outcome in outcomes), 6)
     passed = sum(outcome.passed for outcome in outcomes)
-    print(f"Task {task}: {passed}/{len(outcomes)} tests passed, {earned:g}/{possible:g} points.")
+    print(f"Task {task}: {passed}/{len(outcomes)} public tests passed, {earned:g}/{possible:g} public points. "
+          "Your grade comes from the grader, which also runs hidden tests with new inputs.")
     return earned
