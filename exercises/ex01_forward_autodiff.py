@@ -7,8 +7,9 @@ to one chosen input. Every elementary operation knows one rule of calculus (the
 sum rule, the product rule, the chain rule for sin, ...), so if each operation
 updates both halves of the pair, the derivative of a whole program comes out
 exactly (not approximately, as with finite differences) at the end of a single
-forward run. This is forward-mode autodiff, the simpler sibling of the
-backpropagation that later exercises build.
+forward run. This is forward-mode autodiff, the simpler sibling of reverse
+mode (backpropagation), which PyTorch's autograd runs for you from exercise 3
+on.
 
 Work through the tasks in order; each function names its task in its docstring.
 
@@ -18,11 +19,22 @@ Work through the tasks in order; each function names its task in its docstring.
   unary ``-`` and comparisons) carry derivatives along. ``__add__`` is given as
   a worked example; read it first.
 * Task 1.3 - elementary functions ``sin cos exp log sqrt tanh`` and the chain
-  rule, with ``ValueError`` outside their domains.
+  rule.
 * Task 1.4 - tools on top: ``derivative``, ``gradient``, ``jacobian``, ``jvp``.
 * Task 1.5 - vectorised duals: value and gradient may be numpy arrays, and the
   same formulas then work element by element (``AutoDiff.sum`` and
   ``vectorised_derivative``).
+
+Domains: where the real result does not exist, raise ``ValueError``, never
+return nan. That is log of u <= 0, sqrt of u < 0, a negative base to a
+non-integer power (``x ** 0.5`` at x < 0, just as ``sqrt``), and a base <= 0
+when the exponent is an AutoDiff (its derivative needs ln of the base). The
+message says why: it names the function (log, sqrt) or the domain, and for a
+power it says that the base is negative or must be positive. With arrays, one
+element outside the domain is enough. Every operation in Tasks 1.2 and 1.3
+must accept arrays (Task 1.5 relies on them), so check a domain with
+``np.any(...)``: ``if value <= 0`` asks an array for a single truth value and
+fails.
 
 Check your work with::
 
@@ -192,10 +204,13 @@ class AutoDiff:
         """Powers, ``self ** other``.
 
         With a plain-number exponent n, the power rule (u^n)' = n u^(n-1) u'
-        holds for every real base where u^n is defined (x**2 at x = -3 is fine);
-        u^0 is the constant 1. With an AutoDiff exponent both sides vary:
-        (a^b)' = a^b (b' ln a + b a' / a), which needs ln a, so raise ValueError
-        unless the base is positive. Task 1.2.
+        holds for every real base where u^n is defined: x**2 at x = -3 is fine,
+        but a negative base to a non-integer power has no real value, so raise
+        ValueError there (as `sqrt` does). u^0 is the constant 1. With an
+        AutoDiff exponent both sides vary: (a^b)' = a^b (b' ln a + b a' / a),
+        which needs ln a, so raise ValueError unless the base is positive.
+        Values may be numpy arrays: then every element must pass the check.
+        Task 1.2.
         """
         # YOUR CODE HERE
         raise NotImplementedError("Task 1.2: implement AutoDiff.__pow__ (see its docstring)")
@@ -203,8 +218,8 @@ class AutoDiff:
     def __rpow__(self, other: Number) -> AutoDiff:
         """``other ** self`` for a plain number base c: (c^b)' = c^b ln(c) b'.
 
-        ln c only exists for c > 0, so raise ValueError for a non-positive base.
-        Task 1.2.
+        ln c only exists for c > 0, so raise ValueError for a non-positive base
+        (for an array base, if any element is non-positive). Task 1.2.
         """
         # YOUR CODE HERE
         raise NotImplementedError("Task 1.2: implement AutoDiff.__rpow__ (see its docstring)")
@@ -230,7 +245,14 @@ class AutoDiff:
         raise NotImplementedError("Task 1.2: implement AutoDiff.__ge__ (see its docstring)")
 
     def __repr__(self) -> str:
-        """A readable form such as ``AutoDiff(value=901.0, gradient=2402.0)``. Task 1.2."""
+        """The text ``AutoDiff(value=..., gradient=...)``, each number as Python prints it.
+
+        Show both numbers in full, the way ``repr`` or ``str`` shows a float
+        (``AutoDiff(1 / 3, 0.5)`` shows 0.3333333333333333 and 0.5): a rounded
+        form such as ``:.2f`` hides the digits you debug with.
+        ``rosenbrock(AutoDiff(2.0))`` reads ``AutoDiff(value=901.0, gradient=2402.0)``.
+        Task 1.2.
+        """
         # YOUR CODE HERE
         raise NotImplementedError("Task 1.2: implement AutoDiff.__repr__ (see its docstring)")
 
@@ -334,7 +356,10 @@ def gradient(f: Callable[..., Any], point: Sequence[float]) -> list[float]:
 
     f takes ``len(point)`` positional arguments. Forward mode finds one partial
     derivative per pass: for input i, seed gradient 1.0 on x_i and 0.0 on all the
-    others (one tangent at a time), run f, and read the output's gradient.
+    others (one tangent at a time), run f, and read the output's gradient. So
+    f is called exactly ``len(point)`` times, once per input, and never once
+    more (n passes for n inputs is the cost of forward mode). A plain-number
+    output has partial derivative 0.0. Returns a list of Python floats.
     Task 1.4.
     """
     # YOUR CODE HERE

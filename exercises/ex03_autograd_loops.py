@@ -147,8 +147,9 @@ def make_sine_data(n: int = 100, omega: float = 2.0, t: float = 0.5, noise: floa
 def linear_grads(w: Scalar, x: Scalar, b: Scalar) -> dict[str, float]:
     """The partial derivatives of y = w * x + b, found with backward().
 
-    Make w, x and b leaf tensors that record gradients (with the dtype and
-    device `tensor_options` gives), compute y, call ``y.backward()`` once, and
+    w, x and b may be plain numbers or one-element tensors. Make them leaf
+    tensors that record gradients (with the dtype and device `tensor_options`
+    gives), compute y, call ``y.backward()`` once, and
     return ``{"dy_dw": ..., "dy_dx": ..., "dy_db": ...}`` with plain Python
     floats as values (a tensor is not a float: use ``.item()``). One backward
     pass fills all three .grad fields at once. Task 3.1.
@@ -173,10 +174,11 @@ def cubic_grads(a: Scalar, b: Scalar) -> tuple[float, float]:
 def torch_rosenbrock_grad(x: Scalar, y: Scalar) -> tuple[float, float]:
     """The gradient (df/dx, df/dy) of `rosenbrock` (a = 1, b = 100) at (x, y), by autograd.
 
-    It must equal the gradient you derived by hand in exercise 2,
-    (-2 (1 - x) - 400 x (y - x^2), 200 (y - x^2)), but here you never write a
-    derivative: evaluate the given `rosenbrock` on two leaves and call
-    backward(). Return two Python floats. Task 3.2.
+    It must equal the gradient you derived by hand in exercise 2 (your
+    ``rosenbrock_grad(x, y)`` there), but here you never write a derivative:
+    evaluate the given `rosenbrock` on two leaves and call backward(). x and y
+    may be plain numbers or one-element tensors. Return two Python floats.
+    Task 3.2.
     """
     # YOUR CODE HERE
     raise NotImplementedError("Task 3.2: implement torch_rosenbrock_grad (see its docstring)")
@@ -190,9 +192,11 @@ def descend(f: Callable[[torch.Tensor], torch.Tensor], x0: Point, lr: float, max
     """Minimise `f` by gradient descent with autograd; return ``(x, steps, history)``.
 
     `f` maps a tensor x to a scalar tensor. `x0` may be a float, a list or a
-    tensor: make x a fresh leaf copy of it that requires grad (a tensor x0
-    keeps its dtype and device and is never modified; a float or list becomes
-    float64 on the CPU). Then make at most `max_steps` passes of:
+    tensor: make x a fresh leaf copy of it that requires grad, with x0's shape
+    (a float gives a 0-d tensor, as ``torch.tensor(2.0)`` is; a list a 1-D
+    one). A tensor x0 keeps its dtype and device and is never modified; a
+    float or list becomes float64 on the CPU. Then make at most `max_steps`
+    passes of:
 
     1. ``loss = f(x)``; append ``loss.item()`` to `history`;
     2. ``loss.backward()``;
@@ -205,8 +209,9 @@ def descend(f: Callable[[torch.Tensor], torch.Tensor], x0: Point, lr: float, max
     `steps` counts the updates made. So an early stop gives
     ``len(history) == steps + 1`` (the last loss is that of the point
     returned), and running out of passes gives ``steps == max_steps ==
-    len(history)``. Return x detached (a leaf that does not require grad), on
-    x0's device, and `history` as Python floats. Task 3.3.
+    len(history)``. Return x detached (a leaf that does not require grad), with
+    x0's shape, dtype and device, `steps` as an int and `history` as a list of
+    Python floats. Task 3.3.
     """
     # YOUR CODE HERE
     raise NotImplementedError("Task 3.3: implement descend (see its docstring)")

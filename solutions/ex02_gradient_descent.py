@@ -17,8 +17,8 @@ Work through the tasks in order; each function names its task in its docstring.
 * Task 2.1 - the Rosenbrock function (a long curved valley that is famously
   slow to descend) and its gradient, derived by hand with the chain rule.
 * Task 2.2 - the safety net for every hand-derived gradient: central
-  differences (``numerical_gradient``) and a scale-free way to compare two
-  gradients (``relative_error``).
+  differences (``numerical_gradient``) and a way to compare two gradients
+  relative to their size (``relative_error``).
 * Task 2.3 - ``gradient_descent`` itself: it returns the whole path, not just
   the end point, it can stop early once the slope is flat, and it refuses to
   hand back NaNs when the steps blow up (``DivergenceError``, given below).
@@ -87,11 +87,18 @@ def numerical_gradient(f: Callable[[np.ndarray], float], point: Sequence[float] 
     """The gradient of f at `point`, estimated by central differences.
 
     For each coordinate i, nudge the point by +eps and by -eps along that axis
-    only and take (f(point + eps e_i) - f(point - eps e_i)) / (2 eps). The error
-    shrinks like eps^2, against eps for a one-sided difference, which is why
-    gradient checks use the central form. `f` takes one 1-D numpy array and
-    returns a float. Returns a float array shaped like `point`; `point` itself
-    is left unchanged. Task 2.2.
+    only and take (f(point + eps e_i) - f(point - eps e_i)) / (2 eps).
+
+    Two errors compete. The truncation error (the curvature the formula leaves
+    out) shrinks like eps^2 for this central form, against eps for a one-sided
+    difference, which is why gradient checks use the central form. The rounding
+    error grows as eps shrinks: f is known only to about 1e-16 of its size, and
+    dividing by 2 eps magnifies that to roughly 1e-16 |f| / eps. In float64 an
+    eps near 1e-5 or 1e-6 balances the two; a much smaller eps makes the
+    estimate worse, not better.
+
+    `f` takes one 1-D numpy array and returns a float. Returns a float array
+    shaped like `point`; `point` itself is left unchanged. Task 2.2.
     """
     ### BEGIN SOLUTION
     centre = np.array(point, dtype=float)
@@ -105,12 +112,18 @@ def numerical_gradient(f: Callable[[np.ndarray], float], point: Sequence[float] 
 
 
 def relative_error(a: Number | Sequence[float], b: Number | Sequence[float]) -> float:
-    """How far apart two gradients are, on a scale that ignores their size.
+    """How far apart two gradients are, relative to their size.
 
     For each element, |a - b| / max(1e-8, |a| + |b|); the result is the largest
-    of these (the worst element), as a Python float. The 1e-8 floor stops 0/0
-    when both elements are exactly zero. Roughly: below 1e-7 the two agree,
-    above 1e-2 one of them is wrong. Task 2.2.
+    of these (the worst element), as a Python float. Where the gradients are
+    large, dividing by |a| + |b| makes the measure ignore their scale: 1e-4 off
+    on 1.0 reads like 1e4 off on 1e8. The 1e-8 floor is absolute, not
+    relative: it stops 0/0 when both elements are exactly zero, but where both
+    are tiny (near a minimum, where the true gradient is 0) the ratio becomes
+    |a - b| / 1e-8, so two correct estimates that differ only by rounding, say
+    1e-9 and 3e-9, read as 0.2 and look wrong. Check gradients away from a
+    minimum. Elsewhere, roughly: below 1e-7 the two agree, above 1e-2 one of
+    them is wrong. Task 2.2.
     """
     ### BEGIN SOLUTION
     a = np.asarray(a, dtype=float)

@@ -30,4 +30,33 @@ MUTANTS: list[Mutant] = [
            "return [list(column) for column in columns]", "rows are outputs, columns are inputs"),
     Mutant("derivative returns a numpy scalar", EX01, "return _read(f(AutoDiff(x, 1.0)))[1]",
            "return np.float64(_read(f(AutoDiff(x, 1.0)))[1])", "expected a Python float"),
+    # comparisons
+    Mutant("<= compares strictly", EX01, "return self.value <= _value_of(other)",
+           "return self.value < _value_of(other)", "the values are equal here"),
+    Mutant("< compares the gradients", EX01, "return self.value < _value_of(other)",
+           "return self.gradient < _lift(other).gradient", "the gradients play no part"),
+    Mutant("repr rounds to two decimals", EX01, 'return f"AutoDiff(value={self.value}, gradient={self.gradient})"',
+           'return f"AutoDiff(value={self.value:.2f}, gradient={self.gradient:.2f})"', "hides digits"),
+    # powers: domains and arrays
+    Mutant("negative base to a fractional power gives nan", EX01,
+           "if np.any((np.asarray(self.value) < 0) & (np.mod(other, 1) != 0)):",
+           "if False:", "has no real value (as with sqrt)"),
+    Mutant("AutoDiff-exponent domain check asks an array for one truth value", EX01,
+           "if np.any(np.asarray(self.value) <= 0):\n            raise ValueError(f\"the base must be positive",
+           "if self.value <= 0:\n            raise ValueError(f\"the base must be positive", "np.any(...)"),
+    # derivatives of the elementary functions
+    Mutant("tanh derivative with a plus", EX01, "(1.0 - value * value) * x.gradient",
+           "(1.0 + value * value) * x.gradient", "(tanh u)' = (1 - tanh(u)^2) u'"),
+    Mutant("sqrt derivative without the 1/2", EX01, "_plain(0.5 / root) * x.gradient",
+           "_plain(1.0 / root) * x.gradient", "(sqrt u)' = u' / (2 sqrt u)"),
+    Mutant("log derivative multiplies by u", EX01, "return AutoDiff(_plain(np.log(value)), x.gradient / value)",
+           "return AutoDiff(_plain(np.log(value)), x.gradient * value)", "(ln u)' = u' / u"),
+    # tools on top
+    Mutant("gradient calls f once more to look at its output", EX01, "    partials = []\n",
+           "    partials = []\n    _read(f(*point))\n", "exactly four passes"),
+    Mutant("jvp ignores the tangents", EX01, "outputs = f(*[AutoDiff(p, t) for p, t in zip(primals, tangents)])",
+           "outputs = f(*[AutoDiff(p, 1.0) for p, t in zip(primals, tangents)])", "seed every input with its tangent"),
+    Mutant("vectorised derivative of a constant is a plain 0.0", EX01, "    return np.zeros_like(xs) + slopes\n",
+           "    return np.zeros_like(xs) + slopes if isinstance(output, AutoDiff) else 0.0\n",
+           "an array of zeros shaped like xs"),
 ]

@@ -85,4 +85,32 @@ MUTANTS: list[Mutant] = [
            "the SUM of the squared differences"),
     Mutant("blob fit returns tensors", EX03, "return (x.item(), y.item()), sigma.item()", "return (x, y), sigma",
            "a tensor is not a float"),
+    # The loop mistakes everyone makes once -----------------------------------------------
+    Mutant("descend makes a float x0 a 1-element vector", EX03,
+           "x = torch.as_tensor(x0, **tensor_options(x0)).detach()",
+           "x = torch.atleast_1d(torch.as_tensor(x0, **tensor_options(x0))).detach()", "a float x0 gives a 0-d tensor"),
+    Mutant("descend always works in float64", EX03, "x = torch.as_tensor(x0, **tensor_options(x0)).detach()",
+           "x = torch.as_tensor(x0, dtype=torch.float64).detach()", "a tensor x0 keeps its dtype"),
+    Mutant("parabola loss computed once, outside the loop", EX03,
+           "    for _ in range(steps):\n        loss = ((torch.mm(design, coefficients) - targets) ** 2).mean()\n",
+           "    loss = ((torch.mm(design, coefficients) - targets) ** 2).mean()\n    for _ in range(steps):\n",
+           "computed once, before the loop"),
+    Mutant("sine zeroes the gradients between backward and the update", EX03,
+           "        loss.backward()\n        with torch.no_grad():\n            omega -= lr * omega.grad\n"
+           "            t -= lr * t.grad\n        omega.grad.zero_()\n        t.grad.zero_()\n",
+           "        loss.backward()\n        omega.grad.zero_()\n        t.grad.zero_()\n"
+           "        with torch.no_grad():\n            omega -= lr * omega.grad\n            t -= lr * t.grad\n",
+           "zeroed between backward() and the update"),
+    Mutant("sine parameters in float32 with float64 data", EX03,
+           "omega = torch.tensor(float(omega0), requires_grad=True, **options)\n"
+           "    t = torch.tensor(float(t0), requires_grad=True, **options)",
+           "omega = torch.tensor(float(omega0), requires_grad=True)\n"
+           "    t = torch.tensor(float(t0), requires_grad=True)",
+           "float32 keeps only about 7 digits"),
+    Mutant("blob fit subtracts the image in place from a tensor autograd saved", EX03,
+           "        loss = ((gaussian_image(image.shape[0], (x, y), sigma) - image) ** 2).sum()\n",
+           "        difference = gaussian_image(image.shape[0], (x, y), sigma)\n        difference -= image\n"
+           "        loss = (difference ** 2).sum()\n", "changed a tensor that autograd saved"),
+    Mutant("blob fit reads sigma through .data", EX03, "gaussian_image(image.shape[0], (x, y), sigma)",
+           "gaussian_image(image.shape[0], (x, y), sigma.data)", "read through .data"),
 ]

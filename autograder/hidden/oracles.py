@@ -10,6 +10,7 @@ a second, library-free check.
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -101,6 +102,24 @@ def random_expression(rng: np.random.Generator, variables: Sequence[str], depth:
         expression = _random_expression(rng, variables, depth, with_functions)
         if any(uses(expression, name) for name in variables):
             return expression
+
+
+def fixed_expressions(name: str, count: int, variables: Sequence[str], depth: int = 3,
+                      with_functions: bool = True, use_all: bool = False) -> list[str]:
+    """`count` random expressions that are the same on every grading seed (seeded by `name`).
+
+    The shape of a question (which operations, nested how) decides which rules a
+    test checks, so it must not change with the seed: only the points at which the
+    expressions are evaluated are drawn from the grading seed. `use_all` keeps only
+    expressions that use every variable.
+    """
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    found: list[str] = []
+    while len(found) < count:
+        expression = random_expression(rng, variables, depth, with_functions)
+        if not use_all or all(uses(expression, variable) for variable in variables):
+            found.append(expression)
+    return found
 
 
 def uses(expression: str, variable: str) -> bool:

@@ -40,6 +40,8 @@ MISTAKE_HINTS = {
                   "data's dtype (**tensor_options(x)); float32 keeps only about 7 digits"),
     "swapped": ("pos is (x, y): x is the column index j and y the row index i, "
                 "image[i, j] = exp(-((i - y)^2 + (j - x)^2) / (2 sigma^2))"),
+    "never moves": ("nothing moved: was the gradient zeroed between backward() and the update? Then every update "
+                    "subtracts lr * 0. Zero it after the update (or before backward())"),
 }
 
 #: Fragments of torch's error messages, and the fix each one calls for.
@@ -50,10 +52,16 @@ KNOWN_ERRORS = (
      "backward() found no tensor with requires_grad=True behind the result: create the leaves with "
      "requires_grad=True (and compute outside torch.no_grad())"),
     ("NoneType",
-     "if that None was a .grad: only leaf tensors created with requires_grad=True get one, and an update outside "
+     "if that None was a .grad: only leaf tensors created with requires_grad=True get one, a parameter read through "
+     ".data or .detach() inside the loss is cut out of the graph (its .grad stays None), and an update outside "
      "torch.no_grad() turns x into a non-leaf whose .grad stays None"),
     ("backward through the graph a second time",
-     "compute a fresh loss from the current parameters in every step before calling backward() again"),
+     "was the loss computed once, before the loop? Compute a fresh loss from the current parameters in every step "
+     "before calling backward() again"),
+    ("modified by an inplace operation",
+     "an in-place operation (-=, +=, mul_, ...) changed a tensor that autograd saved to compute the gradient: "
+     "write the out-of-place form (d = d - image) inside the loss, and keep in-place updates for the parameters, "
+     "under torch.no_grad()"),
     ("grad can be implicitly created only for scalar outputs",
      "backward() needs a scalar: reduce the loss to one number (.mean() or .sum()) first"),
     ("same device", "create every new tensor on the device of the inputs (**tensor_options(x), or device=x.device)"),
@@ -201,7 +209,8 @@ def quadratic_descent(matrix: np.ndarray, offset: np.ndarray, x0: Any, lr: float
                     x = x - lr * gradient
                     steps += 1
                 break
-            x = x + lr * gradient if mistake == "ascends" else x - lr * gradient
+            if mistake != "never moves":  # (a gradient zeroed before the update moves nothing)
+                x = x + lr * gradient if mistake == "ascends" else x - lr * gradient
             steps += 1
     return x.reshape(shape), steps, history, norms
 
@@ -222,6 +231,8 @@ def parabola_fit(x: np.ndarray, y: np.ndarray, lr: float, steps: int, mistake: s
     weights = np.zeros(3)
     summed = np.zeros(3)
     count = len(x)
+    if mistake == "never moves":
+        return weights
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
             residual = design @ weights - (np.mean(y) if mistake == "broadcast" else y)
@@ -242,6 +253,8 @@ def sine_fit(x: np.ndarray, y: np.ndarray, omega: float, t: float, lr: float, st
              mistake: str | None = None) -> tuple[float, float]:
     """Gradient descent on 1/2 mean((sin(omega x + t) - y)^2) with the hand-derived gradient."""
     summed = np.zeros(2)
+    if mistake == "never moves":
+        return float(omega), float(t)
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
             phase = omega * x + t
@@ -279,6 +292,8 @@ def gaussian_fit(image: np.ndarray, pos0: Sequence[float], sigma0: float, lr: fl
     columns = np.arange(size, dtype=np.float64)[None, :]
     x, y, sigma = float(pos0[0]), float(pos0[1]), float(sigma0)
     summed = np.zeros(3)
+    if mistake == "never moves":
+        return (x, y), sigma
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(steps):
             across, down = (columns - y, rows - x) if mistake == "swapped" else (columns - x, rows - y)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from hardway import expect
+from hardway.submission import StudentCodeRaised
 
 # -- Task 1.1: dual numbers as (value, derivative) tuples --------------------------------
 
@@ -107,6 +108,47 @@ def test_power_with_an_autodiff_exponent(submission):
                  hint="2.0 ** x calls x.__rpow__(2.0); (c^b)' = c^b ln(c) b'")
 
 
+@pytest.mark.task("1.2", points=2)
+def test_powers_work_on_arrays(submission):
+    # Task 1.5 runs every operation on arrays: the power rules apply element by element.
+    cases = [
+        ("AutoDiff(np.array([-3.0, 2.0]), np.ones(2)) ** 2", ([9.0, 4.0], [-6.0, 4.0])),
+        ("AutoDiff(np.array([1.0, 4.0]), np.ones(2)) ** 0.5", ([1.0, 2.0], [0.5, 0.25])),
+        ("2.0 ** AutoDiff(np.array([1.0, 3.0]), np.ones(2))", ([2.0, 8.0], [2.0 * math.log(2.0), 8.0 * math.log(2.0)])),
+        # x ** x with x = [1, 2]: the derivative is x^x (ln x + 1)
+        ("AutoDiff(np.array([1.0, 2.0]), np.ones(2)) ** AutoDiff(np.array([1.0, 2.0]), np.ones(2))",
+         ([1.0, 4.0], [1.0, 4.0 * (math.log(2.0) + 1.0)])),
+    ]
+    for expression, (value, slope) in cases:
+        call = f"y = {expression}\ny.value, y.gradient"
+        try:
+            got = submission.run(call)
+        except StudentCodeRaised as error:
+            if "truth value of an array" not in error.message:
+                raise
+            expect.fail(call, f"{error.type_name}: {error.message}", "a result",
+                        hint="check the domain of every element with np.any(...): `if value <= 0` asks a whole array "
+                             "for one truth value")
+        expect.close(call, got, (np.array(value), np.array(slope)),
+                     hint="with numpy arrays inside, the same power rules apply element by element")
+
+
+@pytest.mark.task("1.2", points=2)
+def test_powers_outside_their_domain_raise_value_error(submission):
+    for call in ["raised(lambda: AutoDiff(-2.0) ** 0.5)",  # no real square root of -2, as with sqrt
+                 "raised(lambda: AutoDiff(np.array([4.0, -2.0]), np.ones(2)) ** 1.5)",
+                 "raised(lambda: AutoDiff(np.array([4.0, -2.0]), np.ones(2)) ** AutoDiff(2.0))",
+                 "raised(lambda: np.array([4.0, 0.0]) ** AutoDiff(2.0))"]:
+        got = submission.run(call)
+        if isinstance(got, tuple) and "truth value of an array" in got[1]:
+            expect.fail(call, got, "a ValueError that says why",
+                        hint="check every element with np.any(...): `if value <= 0` asks a whole array for one "
+                             "truth value, and that error is not the one you mean")
+        expect.rejects(call, got, "ValueError", mentions=("positive", "base", "negative"),
+                       hint="a negative base to a non-integer power has no real value (as with sqrt), and an "
+                            "AutoDiff exponent needs ln of the base; with arrays, one bad element is enough")
+
+
 @pytest.mark.task("1.2")
 def test_comparisons_look_at_values_only(submission):
     call = "a, b = AutoDiff(1.0, 5.0), AutoDiff(2.0, -5.0)\n(a < b, a <= b, a > b, a >= b, a < 1.5, a >= 1.0)"
@@ -121,6 +163,12 @@ def test_repr_shows_value_and_gradient(submission):
     if not (isinstance(text, str) and "AutoDiff" in text and "2.5" in text and "-1.0" in text):
         expect.fail(call, text, "a string such as 'AutoDiff(value=2.5, gradient=-1.0)'",
                     hint="a good repr names the class and shows both fields")
+    full = "repr(AutoDiff(1 / 3, 0.5))"
+    text = submission.run(full)
+    if not (isinstance(text, str) and repr(1 / 3) in text and "0.5" in text):
+        expect.fail(full, text, f"a string showing {1 / 3!r} and 0.5 in full",
+                    hint="show each number as Python prints it ({self.value} or {self.value!r}); rounding such as "
+                         ":.2f hides digits")
 
 
 @pytest.mark.task("1.2", points=2)
@@ -160,10 +208,11 @@ def test_chain_rule_for_sin_cos_exp(submission):
 @pytest.mark.task("1.3", points=2)
 def test_chain_rule_for_log_sqrt_tanh(submission):
     x = 1.7
-    for name, value, slope in [("log", math.log(x), 1 / x), ("sqrt", math.sqrt(x), 0.5 / math.sqrt(x)),
-                               ("tanh", math.tanh(x), 1 - math.tanh(x) ** 2)]:
+    for name, value, slope, rule in [("log", math.log(x), 1 / x, "(ln u)' = u' / u"),
+                                     ("sqrt", math.sqrt(x), 0.5 / math.sqrt(x), "(sqrt u)' = u' / (2 sqrt u)"),
+                                     ("tanh", math.tanh(x), 1 - math.tanh(x) ** 2, "(tanh u)' = (1 - tanh(u)^2) u'")]:
         call = f"y = {name}(AutoDiff(x, 1.0))\ny.value, y.gradient"
-        expect.close(f"{call} at x = {x}", submission.run(call, x=x), (value, slope))
+        expect.close(f"{call} at x = {x}", submission.run(call, x=x), (value, slope), hint=f"the chain rule: {rule}")
 
 
 @pytest.mark.task("1.3")
@@ -211,6 +260,15 @@ def test_gradient_of_the_rosenbrock_function(submission):
     # df/dx = -2 (1 - x) - 400 x (y - x^2) ; df/dy = 200 (y - x^2)
     expect.close(call, submission.run(call), [2402.0, -600.0],
                  hint="one forward pass per input: seed that input with 1.0 and all others with 0.0")
+
+
+@pytest.mark.task("1.4")
+def test_gradient_takes_one_forward_pass_per_input(submission):
+    call = ("calls = []\n"
+            "def f(a, b, c, d):\n    calls.append(1)\n    return a * b + c * d\n"
+            "gradient(f, [1.0, 2.0, 3.0, 4.0]), len(calls)")
+    expect.close(call, submission.run(call), ([2.0, 1.0, 4.0, 3.0], 4),
+                 hint="seed one input at a time: a function of four inputs needs exactly four passes")
 
 
 @pytest.mark.task("1.4", points=2)
@@ -262,3 +320,6 @@ def test_vectorised_derivative_takes_one_pass(submission):
     call = "vectorised_derivative(lambda x: x ** 3 + 2 * x, xs)"
     expect.close(call, submission.run(call, xs=xs), 3 * xs**2 + 2,
                  hint="seed a whole array of ones as the gradient and run f once")
+    constant = "vectorised_derivative(lambda x: 5.0, xs)"
+    expect.close(constant, submission.run(constant, xs=xs), np.zeros(4),
+                 hint="a constant output has derivative 0 everywhere: return an array of zeros shaped like xs")

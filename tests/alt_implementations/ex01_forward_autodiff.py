@@ -119,6 +119,8 @@ class AutoDiff:
         if not isinstance(other, (numbers.Real, np.generic, np.ndarray)):
             return NotImplemented
         n = np.asarray(other, dtype=float)
+        if np.any((np.asarray(self.value) < 0) & (n != np.round(n))):
+            raise ValueError(f"a negative base has no real power {other}: the exponent is not an integer")
         value = _float_power(self.value, n)
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = np.where(n == 0, 0.0, n * np.power(np.asarray(self.value, dtype=float), n - 1))
