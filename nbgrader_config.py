@@ -34,8 +34,9 @@ c.GenerateFeedback.preprocessors = [
 # Restarts are bounded by time: after this many seconds of restarting, the other cells are not run
 # (grades do not depend on them: `autograder nbgrader-loop` grades the notebook's code by itself).
 c.ResilientExecute.crash_budget_s = 120
-# Each kernel runs in a bubblewrap jail, without the course, the grader or the solutions in sight:
-# "auto" jails where bubblewrap works and warns where it does not, "required" refuses to run without it.
+# Each kernel runs in a bubblewrap jail, without the course, the grader or the solutions in sight.
+# "auto" refuses to start a kernel where bubblewrap cannot make namespaces, as the grader does, unless
+# the environment variable HARDWAY_ALLOW_PROCESS_ISOLATION=1 says to grade unjailed anyway.
 c.JailedKernelManager.jail = "auto"
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402

@@ -17,7 +17,7 @@ Two mechanisms, each for its own attacks (`autograder.nbgrading` lists every lay
   where bubblewrap cannot make namespaces (some containers, and Ubuntu's
   AppArmor rule against unprivileged user namespaces).
 
-Run as a module, it is that reaper: ``python -m autograder.kernel_jail -- COMMAND...``.
+Run as a module, it is that reaper: ``python -m autograder.kernel_jail [--timeout S] -- COMMAND...``.
 """
 
 from __future__ import annotations
@@ -119,17 +119,22 @@ class JailedKernelManager(AsyncKernelManager):
     """A kernel manager that starts each kernel in a bubblewrap jail (see the module docstring)."""
 
     jail = Enum(["auto", "required", "off"], default_value="auto", help=(
-        "auto: jail kernels where bubblewrap works on this machine, and warn where it does not; "
-        "required: refuse to start a kernel that cannot be jailed; off: no jail.")).tag(config=True)
+        "auto: as the grader does, refuse to start a kernel that cannot be jailed unless "
+        "HARDWAY_ALLOW_PROCESS_ISOLATION=1 (then warn, and start it unjailed); "
+        "required: refuse without exception; off: no jail.")).tag(config=True)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)
         if self.jail == "off":
             return command
         if not jail_works():
-            if self.jail == "required":
-                raise RuntimeError("bubblewrap cannot make namespaces here, and JailedKernelManager.jail is "
-                                   "'required': not starting a student's kernel without its jail")
+            from autograder.grading import ALLOW_PROCESS_ISOLATION  # the grader's own switch (a heavy import)
+
+            if self.jail == "required" or os.environ.get(ALLOW_PROCESS_ISOLATION) != "1":
+                raise RuntimeError(
+                    "bubblewrap cannot make namespaces here: not starting a student's kernel without its jail, "
+                    "where it could read the hidden tests and write to the gradebook. Grade where user "
+                    f"namespaces are allowed, or set {ALLOW_PROCESS_ISOLATION}=1 to grade anyway.")
             self.log.warning("bubblewrap cannot make namespaces here: the kernel runs without a jail")
             return command
         # SIGINT to the kernel's process group would stop bubblewrap itself, and the kernel with it:
@@ -189,11 +194,21 @@ def kill_leftovers() -> int:
     return killed
 
 
-def run_reaped(command: list[str]) -> int:
-    """Run `command`; when it ends, kill whatever it left running; return its exit status."""
+#: The exit status of a command the reaper stopped at its time limit (as coreutils' `timeout` says it).
+TIMED_OUT = 124
+
+
+def run_reaped(command: list[str], timeout_s: float | None = None) -> int:
+    """Run `command`; when it ends (or runs past `timeout_s`), kill whatever is left; return its exit status."""
     reaping = become_subreaper()
     child = subprocess.Popen(command, start_new_session=True)
-    status = child.wait()
+    try:
+        status = child.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        status = TIMED_OUT
+        print(f"autograder: stopped {Path(command[0]).name} after {timeout_s:g} s", file=sys.stderr)
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, signal.SIGKILL)  # its own process group, where a subreaper is not possible
     killed = kill_leftovers() if reaping and Path("/proc/self/stat").exists() else 0
@@ -203,10 +218,15 @@ def run_reaped(command: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
+    """``[--timeout SECONDS] -- COMMAND...``: run COMMAND reaped (see `run_reaped`)."""
+    timeout_s = None
+    if len(argv) >= 2 and argv[0] == "--timeout":
+        timeout_s, argv = float(argv[1]), argv[2:]
     if not argv or argv[0] != "--" or len(argv) < 2:
-        print("usage: python -m autograder.kernel_jail -- COMMAND [ARGUMENTS...]", file=sys.stderr)
+        print("usage: python -m autograder.kernel_jail [--timeout SECONDS] -- COMMAND [ARGUMENTS...]",
+              file=sys.stderr)
         return 2
-    return run_reaped(argv[1:])
+    return run_reaped(argv[1:], timeout_s)
 
 
 if __name__ == "__main__":

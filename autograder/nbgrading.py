@@ -73,7 +73,7 @@ from rich.progress import Progress
 from traitlets import Float
 
 from autograder import leaks
-from autograder.kernel_jail import JailedKernelManager
+from autograder.kernel_jail import TIMED_OUT, JailedKernelManager
 from autograder.notebook_code import is_test_cell, module_source, notebook_module, topic_interface
 from autograder.notebooks import task_of_test_cell
 from hardway.catalogue import topic_by_module
@@ -201,6 +201,7 @@ Scores = dict[str, dict[str, dict[str, TaskGrade]]]
 @dataclass
 class LoopReport:
     seed: int = 0
+    #: students whose code the grader graded and whose scores it wrote (whatever became of their autograde).
     graded: list[str] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
     feedback: list[Path] = field(default_factory=list)
@@ -215,12 +216,22 @@ class LoopReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+#: The longest one student's `nbgrader autograde` may take (a hostile notebook can stall every cell).
+AUTOGRADE_TIMEOUT_S = 3600
+
+
 def _nbgrader(course: Path, *args: str, reaped: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run an nbgrader command in the course; `reaped`: under the reaper, which also enforces the time limit.
+
+    (subprocess.run's own timeout would kill the reaper alone, and leave nbgrader and its kernel running.)
+    """
     environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     command = [sys.executable, "-m", "nbgrader", *args]
     if reaped:
-        command = [sys.executable, "-m", "autograder.kernel_jail", "--", *command]
-    return subprocess.run(command, cwd=course, capture_output=True, text=True, env=environment, timeout=3600)
+        command = [sys.executable, "-m", "autograder.kernel_jail", "--timeout", str(AUTOGRADE_TIMEOUT_S), "--",
+                   *command]
+    return subprocess.run(command, cwd=course, capture_output=True, text=True, env=environment,
+                          timeout=AUTOGRADE_TIMEOUT_S + 600)
 
 
 def collect(course: Path, assignment: str, source: Path) -> list[str]:
@@ -294,7 +305,9 @@ def autograde_all(course: Path, assignment: str, students: list[str], jobs: int)
         bar = progress.add_task(f"autograding {assignment}", total=len(students))
         for future in as_completed([pool.submit(one, student) for student in students]):
             student, run = future.result()
-            if run.returncode != 0:
+            if run.returncode == TIMED_OUT:
+                problems[student] = f"nbgrader autograde took longer than {AUTOGRADE_TIMEOUT_S} s and was stopped"
+            elif run.returncode != 0:
                 problems[student] = f"nbgrader autograde failed: {run.stderr.strip()[-300:]}"
             progress.update(bar, advance=1)
     return problems
@@ -434,6 +447,7 @@ def write_scores(course: Path, assignment: str, scores: Scores) -> None:
     with Gradebook(database_url(course)) as gradebook:
         notebooks = gradebook.find_assignment(assignment).notebooks
         for student, graded in scores.items():
+            gradebook.update_or_create_submission(assignment, student)  # in case autograde never got that far
             for notebook in notebooks:
                 tasks = graded.get(notebook.name)
                 for cell in notebook.grade_cells:
@@ -455,6 +469,8 @@ def annotate_autograded(course: Path, assignment: str, scores: Scores) -> None:
     for student, graded in scores.items():
         for name, tasks in graded.items():
             path = course / "autograded" / student / assignment / f"{name}.ipynb"
+            if not path.exists():  # its autograde failed: there is no feedback to annotate
+                continue
             notebook = nbformat.read(path, as_version=4)
             for cell in notebook.cells:
                 task = task_of_test_cell(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
@@ -542,8 +558,8 @@ def run_loop(course: Path, assignment: str, *, collect_from: Path | None = None,
     gradable = check_submissions(course, assignment, report)
     with timed(report, "autograde"):
         autograde_stage(course, assignment, gradable, jobs, report)
-    with timed(report, "grade"):
-        grade_stage(course, assignment, jobs, report)
+    with timed(report, "grade"):  # every readable notebook: its grade does not depend on how its kernel fared
+        grade_stage(course, assignment, gradable, jobs, report)
     with timed(report, "feedback and export"):
         feedback_stage(course, assignment, report)
     return report
@@ -569,18 +585,18 @@ def autograde_stage(course: Path, assignment: str, students: list[str], jobs: in
     """nbgrader autograde, jailed and reaped; then put back what a kernel could have written."""
     before = manual_fields(course, assignment)
     report.problems.update(autograde_all(course, assignment, students, jobs))
-    report.graded = [student for student in students if student not in report.problems]
     # Every kernel, and everything it started, is gone now: what is written from here on is the grader's.
     for student in students:
         remove_links(course / "autograded" / student / assignment)
     report.restored = restore_manual_fields(course, assignment, before)
-    report.kernel_scores = kernel_claims(course, assignment, report.graded)
+    report.kernel_scores = kernel_claims(course, assignment, students)
 
 
-def grade_stage(course: Path, assignment: str, jobs: int, report: LoopReport) -> None:
+def grade_stage(course: Path, assignment: str, students: list[str], jobs: int, report: LoopReport) -> None:
     """The grader grades each notebook's code; its scores go into the gradebook and under each test cell."""
-    report.scores, problems = grade_notebooks(course, assignment, report.graded, report.seed, jobs)
+    report.scores, problems = grade_notebooks(course, assignment, students, report.seed, jobs)
     report.problems.update(problems)
+    report.graded = [student for student in students if student not in problems]
     write_scores(course, assignment, report.scores)
     annotate_autograded(course, assignment, report.scores)
     write_record(course, assignment, report)

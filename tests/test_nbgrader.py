@@ -27,10 +27,10 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade
 
-from autograder import leaks, paths
+from autograder import kernel_jail, leaks, paths
 from autograder.cli import PARTIAL_EXAMPLE
-from autograder.grading import grade
-from autograder.kernel_jail import jail_works, run_reaped
+from autograder.grading import ALLOW_PROCESS_ISOLATION, grade
+from autograder.kernel_jail import TIMED_OUT, JailedKernelManager, jail_works, run_reaped
 from autograder.nbgrading import (ResilientExecute, database_url, grade_notebook, manual_fields,
                                   restore_manual_fields, run_loop)
 from autograder.notebook_code import module_source, notebook_module
@@ -308,15 +308,47 @@ def test_a_daemon_started_by_a_kernel_can_neither_outlive_it_nor_change_the_grad
         assert "no such table: grade" in log or "unable to open database file" in log
 
 
-def test_the_reaper_kills_what_a_command_leaves_behind_even_a_new_session(tmp_path):
-    beat = tmp_path / "heartbeat"
-    daemon = f"import time\nwhile True:\n    open({str(beat)!r}, 'a').write('.')\n    time.sleep(0.05)"
-    starter = (f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {daemon!r}], "
-               "start_new_session=True)\ntime.sleep(0.5)")
-    assert run_reaped([sys.executable, "-c", starter]) == 0
+def starter_of_a_daemon(folder: Path, then: str) -> tuple[list[str], Path]:
+    """A command that starts a daemon (a new session, writing a heartbeat) and then runs `then`."""
+    beat = folder / "heartbeat"
+    (folder / "daemon.py").write_text(f"import time\nwhile True:\n    open({str(beat)!r}, 'a').write('.')\n"
+                                      "    time.sleep(0.05)\n")
+    starter = (f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, {str(folder / 'daemon.py')!r}], "
+               f"start_new_session=True)\n{then}")
+    return [sys.executable, "-c", starter], beat
+
+
+def assert_stopped(beat: Path) -> None:
     size = beat.stat().st_size
     time.sleep(0.3)
-    assert size > 0 and beat.stat().st_size == size
+    assert size > 0 and beat.stat().st_size == size, "the daemon is still running"
+
+
+def test_the_reaper_kills_what_a_command_leaves_behind_even_a_new_session(tmp_path):
+    command, beat = starter_of_a_daemon(tmp_path, "time.sleep(0.5)")
+    assert run_reaped(command) == 0
+    assert_stopped(beat)
+
+
+def test_the_reaper_stops_a_command_at_its_time_limit_and_all_it_started(tmp_path):
+    command, beat = starter_of_a_daemon(tmp_path, "time.sleep(600)")
+    started = time.monotonic()
+    assert run_reaped(command, timeout_s=2) == TIMED_OUT
+    assert time.monotonic() - started < 30
+    assert_stopped(beat)
+
+
+def test_a_kernel_that_cannot_be_jailed_is_refused_unless_process_isolation_is_allowed(monkeypatch, tmp_path):
+    manager = JailedKernelManager(kernel_name="python3")
+    manager._launch_args = {"cwd": str(tmp_path)}  # what start_kernel keeps for format_kernel_cmd
+    if jail_works():
+        assert Path(manager.format_kernel_cmd()[0]).name == "bwrap"
+    monkeypatch.setattr(kernel_jail, "jail_works", lambda: False)
+    monkeypatch.delenv(ALLOW_PROCESS_ISOLATION, raising=False)
+    with pytest.raises(RuntimeError, match="not starting a student's kernel without its jail"):
+        manager.format_kernel_cmd()
+    monkeypatch.setenv(ALLOW_PROCESS_ISOLATION, "1")
+    assert manager.format_kernel_cmd()[0] == sys.executable
 
 
 def test_manual_fields_a_kernel_wrote_are_put_back(course, tmp_path):
