@@ -10,7 +10,10 @@ Two mechanisms, each for its own attacks (`autograder.nbgrading` lists every lay
   `solutions/` are not there to open. In its new PID namespace every process
   the kernel starts, a double-forked daemon too, is killed when the kernel
   goes, and no process outside can be seen or signalled. It has no
-  capabilities and a scrubbed environment (no tokens from the grader's).
+  capabilities and a scrubbed environment (no tokens from the grader's). It
+  shares the machine's network, as nbgrader talks to it over local TCP; the
+  gradebook is a file, so there is no service of the grader's to reach there,
+  and another kernel's port is useless without that kernel's connection file.
 * `run_reaped` runs one student's whole `nbgrader autograde` as a Linux child
   subreaper: a process orphaned anywhere below it is re-parented to it, not to
   init, so when the command ends it can find and kill everything left, even
