@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen_cmd = commands.add_parser("generate-exercises", help="write exercises/ from solutions/ (stubs for answers)")
     gen_cmd.add_argument("--check", action="store_true", help="only report stale skeletons (exit 1 if any)")
 
+    record_cmd = commands.add_parser("record-expectations",
+                                     help="write the reference's answers to the public tests' fixed cases into them")
+    record_cmd.add_argument("--topic", action="append", default=None, metavar="MODULE",
+                            help="only this exercise (repeatable)")
+    record_cmd.add_argument("--check", action="store_true", help="only report stale recordings (exit 1 if any)")
     return parser
 
 
@@ -261,6 +266,24 @@ def run_generate(args: argparse.Namespace) -> int:
                             "exercises/ and hardway/points.py are up to date with solutions/ and the tests")
 
 
+def run_record_expectations(args: argparse.Namespace) -> int:
+    from autograder.recorded import RecordingError, record_all
+
+    try:
+        topics = [topic_by_module(name) for name in args.topic] if args.topic else None
+    except KeyError as error:
+        console.print(f"[red]autograder: unknown topic {error}[/]")
+        return EXIT_USAGE
+    try:
+        stale = record_all(topics, check=args.check)
+    except RecordingError as error:
+        console.print(f"[red]autograder: {error}[/]")
+        return EXIT_GRADER_ERROR
+    return report_generated(stale, args.check, "Run `autograder record-expectations` after changing a public "
+                            "test's CASES or the reference solution (never edit a RECORDED block by hand).",
+                            "the recorded expectations in the public tests match the reference solution")
+
+
 def report_generated(stale: list[Path], check: bool, advice: str, up_to_date: str) -> int:
     """Say which generated files were written (or, with `check`, are stale) and choose the exit code."""
     for path in stale:
@@ -382,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"grade": run_grade, "demo": run_demo, "generate-exercises": run_generate,
                 "grade-repo": run_grade_repo, "grade-roster": run_grade_roster,
                 "release-template": run_release_template, "gradescope-zip": run_gradescope_zip,
-                "notebooks": run_notebooks, "nbgrader-loop": run_nbgrader_loop}
+                "notebooks": run_notebooks, "nbgrader-loop": run_nbgrader_loop,
+                "record-expectations": run_record_expectations}
     return handlers[args.command](args)
 
 

@@ -63,14 +63,23 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"hardway: grading seed {config.getoption('grading_seed')} (pass --grading-seed to repeat a run)"
 
 
-_device_share = pytest.StashKey[int]()
+#: The device whose runs earn points. Every grader has a CPU; not every grader has a GPU.
+GRADED_DEVICE = "cpu"
+_device_weight = pytest.StashKey[float]()
 
 
 def task_marker(item: pytest.Item) -> tuple[str, float] | None:
     """(task id, points) from the test's `task` marker, or None if it has none.
 
-    A test run once per device shares its points among its runs, so a grader
-    with a GPU and one without give the same maximum score.
+    The device rule, so that the same code gets the same grade on every machine:
+    a test parametrised by ``device`` earns its points on its CPU run, which
+    every grader makes. Its run on another device (CUDA, where the grader has a
+    GPU) still runs and reports, as a check worth 0 points, so a GPU never
+    changes the maximum or the points. Where an exercise grades device
+    handling, it does so on every machine, with tests on torch's "meta" device
+    (tensors with a shape, a dtype and a device but no values): code that
+    creates a tensor or a model on a device of its own choosing mixes devices
+    there and fails, as it would on a GPU.
     """
     marker = item.get_closest_marker("task")
     if marker is None:
@@ -78,21 +87,16 @@ def task_marker(item: pytest.Item) -> tuple[str, float] | None:
     if not marker.args or not isinstance(marker.args[0], str):
         raise pytest.UsageError(f"{item.nodeid}: write the marker as @pytest.mark.task('1.2', points=1)")
     topic_of_task(marker.args[0])  # an unknown id is a mistake in the test: fail loudly
-    return marker.args[0], float(marker.kwargs.get("points", 1)) / item.stash.get(_device_share, 1)
+    return marker.args[0], float(marker.kwargs.get("points", 1)) * item.stash.get(_device_weight, 1.0)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    runs_per_device: dict[tuple[object, ...], list[pytest.Item]] = defaultdict(list)
     for item in items:
         if "submission" in getattr(item, "fixturenames", ()) and task_marker(item) is None:
             raise pytest.UsageError(f"{item.nodeid} uses `submission` but has no @pytest.mark.task(...) marker")
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if "device" in params:
-            others = tuple(sorted((name, repr(value)) for name, value in params.items() if name != "device"))
-            runs_per_device[(item.path, getattr(item, "originalname", item.name), others)].append(item)
-    for runs in runs_per_device.values():
-        for item in runs:
-            item.stash[_device_share] = len(runs)
+        if "device" in params:  # the device rule: see `task_marker`
+            item.stash[_device_weight] = 1.0 if str(params["device"]) == GRADED_DEVICE else 0.0
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

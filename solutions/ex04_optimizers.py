@@ -17,7 +17,7 @@ five lines that you will write many times in your life:
 This exercise makes each of those lines earn its place. You build the loop and
 its twin for evaluation, fit linear models with it, then open the box: you
 write SGD with momentum and Adam yourself and check that your updates agree
-with ``torch.optim`` to the last digits. Finally you look at a loss landscape
+with ``torch.optim``'s, up to rounding. Finally you look at a loss landscape
 and at the curves that different optimizers trace on the same problem.
 
 Work through the tasks in order; each function names its task in its docstring.
@@ -42,7 +42,10 @@ Check your work with::
 
 Everything runs on whatever device the tensors you are given live on: create
 new tensors and models on ``x.device`` (and with ``x.dtype``), never on a
-device you picked yourself.
+device or dtype you picked yourself. The tests check this on every machine,
+GPU or not, on torch's "meta" device: tensors there have a shape, a dtype and
+a device but no values, so code that puts something on a device of its own
+choosing mixes devices there and fails, just as it would on a GPU.
 """
 
 from __future__ import annotations
@@ -177,10 +180,15 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFu
 class LinearRegression(nn.Module):
     """``y = x @ w + b`` as a module: one ``nn.Linear(n_features, 1)`` stored as ``self.linear``.
 
-    ``forward`` takes ``x`` of shape ``(n, n_features)`` and returns shape
-    ``(n,)``, the shape of the targets. Returning ``(n, 1)`` is a classic bug:
-    ``nn.MSELoss`` would broadcast an ``(n, 1)`` prediction against ``(n,)``
-    targets into an ``(n, n)`` table of every prediction minus every target.
+    ``self.linear`` is the module's only submodule: ``list(model.modules())``
+    is the model itself and that Linear, nothing else (no ``nn.Flatten``:
+    reshape in ``forward`` instead). ``forward`` takes ``x`` of shape
+    ``(n, n_features)`` and returns shape ``(n,)``, the shape of the targets,
+    for every ``n``, 1 included: squeeze only the last dimension
+    (``.squeeze(-1)``), because ``.squeeze()`` turns a ``(1, 1)`` output into
+    shape ``()``. Returning ``(n, 1)`` is a classic bug: ``nn.MSELoss`` would
+    broadcast an ``(n, 1)`` prediction against ``(n,)`` targets into an
+    ``(n, n)`` table of every prediction minus every target.
     """
 
     def __init__(self, n_features: int) -> None:
@@ -202,11 +210,12 @@ def fit_line(x: torch.Tensor, y: torch.Tensor, epochs: int = 500, lr: float = 0.
 
     Build the model as ``nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1))``
     (the Flatten turns the ``(n, 1)`` output into ``(n,)``) with the dtype and
-    device of `x`, and train it with ``torch.optim.SGD`` at rate `lr` and the
-    mean squared error for `epochs` full-batch steps (your ``train`` does
-    exactly this). `x` may have shape ``(n,)`` or ``(n, 1)``; `y` has ``n``
-    values. The slope is the Linear layer's weight and the intercept its bias,
-    returned as Python floats, not tensors. Task 4.3.
+    device of `x` (``.to(dtype=x.dtype, device=x.device)``: float32 parameters
+    cannot multiply float64 data), and train it with ``torch.optim.SGD`` at
+    rate `lr` and the mean squared error for `epochs` full-batch steps (your
+    ``train`` does exactly this). `x` may have shape ``(n,)`` or ``(n, 1)``;
+    `y` has ``n`` values. The slope is the Linear layer's weight and the
+    intercept its bias, returned as Python floats, not tensors. Task 4.3.
     """
     ### BEGIN SOLUTION
     inputs, targets = x.reshape(-1, 1), y.reshape(-1)
@@ -222,19 +231,33 @@ def fit_line(x: torch.Tensor, y: torch.Tensor, epochs: int = 500, lr: float = 0.
 
 def sgd_step(params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0,
              buffers: list[torch.Tensor | None] | None = None) -> list[torch.Tensor | None]:
-    """One step of SGD with momentum, exactly as ``torch.optim.SGD`` takes it.
+    """One step of SGD with momentum, as ``torch.optim.SGD(params, lr=lr, momentum=momentum)`` takes it.
 
-    For every parameter ``p`` whose ``.grad`` is set (skip the others)::
+    That is torch's SGD with its other options at their defaults:
+    ``dampening=0``, ``nesterov=False``, ``weight_decay=0`` and
+    ``maximize=False``; the parameters must come out as torch's do, to
+    rounding. For every parameter ``p`` whose ``.grad`` is set (skip the
+    others, and leave their buffers as they are)::
 
         buf = grad                     on the first step (no buffer yet)
         buf = momentum * buf + grad    on later steps
         p  -= lr * buf
 
-    With ``momentum == 0`` there is no buffer and the step is ``p -= lr * grad``.
+    This is torch's convention, not the textbook one (``v = momentum * v -
+    lr * grad``, then ``p += v``): the two take the same steps while `lr`
+    stays the same, and differ when `lr` changes from one step to the next,
+    because torch's buffer adds up gradients and each step scales it by the
+    `lr` of that step. With ``momentum == 0`` there is no buffer and the step
+    is ``p -= lr * grad``.
+
     Update the parameters in place under ``torch.no_grad()``. `buffers` is the
-    list this function returned last time (``None`` on the first call); return
-    the new list, one entry per parameter (``None`` where there is no buffer),
-    for the caller to pass back next step. Task 4.4.
+    list this function returned last time, or ``None``: no buffers yet, a
+    fresh start. Return the new list, one entry per parameter (``None`` where
+    there is no buffer), for the caller to pass back next step; remember
+    nothing else between calls (no module-level or default-argument state),
+    so that every run that starts from ``None`` starts afresh. A new buffer
+    lives where its parameter does (``grad.clone()``, ``torch.zeros_like``).
+    Task 4.4.
     """
     ### BEGIN SOLUTION
     params = list(params)
@@ -257,36 +280,44 @@ def sgd_step(params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0,
 
 def adam_step(params: Iterable[torch.Tensor], state: dict, lr: float = 1e-3,
               betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
-    """One step of Adam, exactly as ``torch.optim.Adam`` takes it.
+    """One step of Adam, as ``torch.optim.Adam(params, lr=lr, betas=betas, eps=eps)`` takes it.
 
-    `state` is a dict that the caller creates empty (``{}``) and passes to every
-    call; keep in it the step count ``t`` (one count for all parameters) and,
-    per parameter, the running means ``m`` (of the gradient) and ``v`` (of its
-    square), both starting at zero. For each parameter with a gradient ``g``::
+    That is torch's Adam with its other options at their defaults:
+    ``weight_decay=0``, ``amsgrad=False`` and ``maximize=False``; the
+    parameters must come out as torch's do, to rounding.
 
-        t     = t + 1                                (once per call)
+    `state` is a dict that the caller creates empty (``{}``) and passes to
+    every call, with the parameters in the same order each time. Keep in it,
+    as torch does, for *each parameter*: its own step count ``t`` (from 0),
+    and the running means ``m`` (of the gradient) and ``v`` (of its square),
+    zero tensors like the parameter to begin with (``torch.zeros_like(p)``,
+    so they live on its device, with its dtype). The keys are yours to
+    choose (the parameter's position in the list, say). A parameter whose
+    ``.grad`` is None takes no step at all: its ``t``, ``m`` and ``v`` stay
+    as they are, so counts can differ between parameters. For each parameter
+    with a gradient ``g``::
+
+        t     = t + 1                          (this parameter's own count)
         m     = beta1 * m + (1 - beta1) * g
         v     = beta2 * v + (1 - beta2) * g * g
-        m_hat = m / (1 - beta1 ** t)                 (bias correction: m and v
-        v_hat = v / (1 - beta2 ** t)                  start at 0, too small early on)
+        m_hat = m / (1 - beta1 ** t)           (bias correction: m and v start
+        v_hat = v / (1 - beta2 ** t)            at 0, so they are too small early on)
         p    -= lr * m_hat / (sqrt(v_hat) + eps)
 
     Update in place under ``torch.no_grad()``; nothing is returned. Task 4.4.
     """
     ### BEGIN SOLUTION
-    params = list(params)
     beta1, beta2 = betas
-    if not state:
-        state["step"] = 0
-        state["m"] = [torch.zeros_like(p) for p in params]
-        state["v"] = [torch.zeros_like(p) for p in params]
-    state["step"] += 1
-    t = state["step"]
     with torch.no_grad():
-        for p, m, v in zip(params, state["m"], state["v"]):
+        for index, p in enumerate(params):
             if p.grad is None:
                 continue
-            g = p.grad
+            if index not in state:
+                state[index] = {"step": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)}
+            moments = state[index]
+            moments["step"] += 1
+            t = moments["step"]
+            g, m, v = p.grad, moments["m"], moments["v"]
             m.mul_(beta1).add_((1 - beta1) * g)
             v.mul_(beta2).add_((1 - beta2) * g * g)
             m_hat = m / (1 - beta1**t)
@@ -321,7 +352,14 @@ def loss_landscape(model: nn.Module, x: torch.Tensor, y: torch.Tensor, weights: 
     ``the_linear_layer``. This is a measurement, not training: compute it under
     ``torch.no_grad()`` (so the result tracks no gradients) and leave the model
     exactly as it was, the same parameter objects holding the same values and
-    still requiring gradients, even if something fails half-way. Task 4.5.
+    still requiring gradients, even if something fails half-way.
+
+    Make the result with the model's dtype and device (``torch.empty(...,
+    dtype=..., device=...)``) and store each loss tensor straight into it
+    (``result[i, j] = loss``), without turning it into a Python number
+    (``.item()``, ``float``): the numbers stay where the model is, and the
+    tests also run this on the "meta" device, where tensors have no values.
+    Task 4.5.
     """
     ### BEGIN SOLUTION
     loss_fn = nn.MSELoss() if loss_fn is None else loss_fn

@@ -22,9 +22,14 @@ The file itself deserves care too. Writing a checkpoint over the previous one
 in place means that a crash halfway through destroys both: write a temporary
 file next to it, force it to disk, then rename it over the old one (a rename
 within one folder is atomic). Loading is the mirror image: ``torch.load`` runs
-the pickle machinery, and a pickle can carry code; ``weights_only=True``
-restricts it to tensors and plain containers, so a checkpoint from a stranger
-cannot run anything on your machine.
+the pickle machinery, and a pickle can carry code. ``weights_only=True``
+restricts unpickling to tensors, primitive values and plain containers (plus
+the few types torch allows), which blocks the classic pickle attacks: much
+safer, though not a sandbox. Its protection depends on your torch: versions
+before 2.6 have a published bypass (CVE-2025-32434, code execution despite
+``weights_only=True``). This exercise runs on torch 2.2 or newer, which this kit
+allows; load files from strangers only with torch 2.6 or newer, and better
+still, not at all.
 
 Work through the tasks in order; each function names its task in its docstring.
 
@@ -46,7 +51,10 @@ on a real GPU ships with this exercise. The tests make one anyway: a file that
 the tests have ``torch.save`` record ``cuda:0`` for tensors that are really on
 the CPU. Such a file loads exactly like one saved on a GPU: without
 ``map_location`` it fails on a machine without CUDA. Where a GPU is
-available, the hidden tests also do a real round trip through it.
+available, the hidden tests also do a real round trip through it, as a check
+worth no points: the same code gets the same grade on every machine. In the
+same way, the tests check Task 5.3's CUDA part on every machine by standing in
+for ``torch.cuda``'s generator functions.
 
 Given code (outside the tasks): the data, the model, the optimizer, the seeding
 helper and one epoch of training, so that the tasks are about checkpoints only.
@@ -166,8 +174,10 @@ def save_checkpoint(path: PathLike, model: nn.Module, optimizer: torch.optim.Opt
                     **extra: Any) -> Path:
     """Write a checkpoint to `path` so that a crash can never leave a half-written file there.
 
-    The file holds one dict with the keys ``model_state_dict``,
-    ``optimizer_state_dict``, ``epoch`` and ``loss``, plus one key for each
+    The file holds one dict with the keys ``model_state_dict``
+    (``model.state_dict()``: the tensors, never the model object itself, which
+    ``weights_only=True`` refuses to load), ``optimizer_state_dict``
+    (``optimizer.state_dict()``), ``epoch`` and ``loss``, plus one key for each
     keyword in `extra` (for example ``rng_state=...``). Write it with
     ``torch.save``, and write it atomically:
 
@@ -230,9 +240,11 @@ def load_checkpoint(path: PathLike, model: nn.Module, optimizer: torch.optim.Opt
 
     Always call ``torch.load(path, map_location=map_location, weights_only=True)``:
     a checkpoint is data, and ``weights_only=True`` refuses to rebuild anything
-    but tensors and plain containers, so a file cannot run code as it loads.
-    When a file cannot be used, raise `CheckpointError` with a message that
-    names the problem, using these words:
+    but tensors, primitive values and plain containers, so a pickled object
+    cannot run its code as the file loads (see the top of this file for which
+    torch versions keep that promise). When a file cannot be used, raise
+    `CheckpointError` with a message that names the problem, using these
+    words:
 
     * ``"not a safe checkpoint"``: ``torch.load`` refused an object in the file
       (it raises ``pickle.UnpicklingError``), say a numpy array or any other
@@ -243,9 +255,13 @@ def load_checkpoint(path: PathLike, model: nn.Module, optimizer: torch.optim.Opt
       ``testzip()`` finds a damaged entry by its checksum. (Checking first
       matters: a garbage file makes ``torch.load`` raise the very same
       ``UnpicklingError`` as an unsafe one.)
-    * ``"missing keys"`` / ``"unexpected keys"``, naming them, when the model
-      expects parameters the checkpoint lacks or the checkpoint holds ones the
-      model lacks; ``"shape mismatch"`` when a parameter's shape differs;
+    * ``"missing keys"`` / ``"unexpected keys"``, naming them (``0.weight``,
+      say), when the model expects parameters the checkpoint lacks or the
+      checkpoint holds ones the model lacks; ``"shape mismatch"``, naming the
+      parameter, when a parameter's shape differs. Compare the checkpoint's
+      keys and shapes with ``model.state_dict()`` yourself, then load with
+      ``load_state_dict``'s default ``strict=True`` (``strict=False`` would
+      quietly skip the keys that don't fit);
     * no ``model_state_dict`` entry at all (or no ``optimizer_state_dict``
       when an optimizer is given): say which entry is missing.
 
@@ -301,7 +317,10 @@ def capture_rng_state() -> dict[str, Any]:
     Include Python's ``random`` (``random.getstate()``, a tuple of ints, is
     fine as it is), numpy's global generator and torch's CPU generator
     (``torch.get_rng_state()``), plus CUDA's (``torch.cuda.get_rng_state_all()``)
-    when ``torch.cuda.is_available()``.
+    when ``torch.cuda.is_available()``. Use ``torch.cuda``'s own generator
+    functions (``get_rng_state_all`` and ``set_rng_state_all``, or the
+    per-device ``get_rng_state`` and ``set_rng_state``): on a machine without
+    a GPU the tests stand in for them to check this part.
 
     ``np.random.get_state()`` is a tuple holding a numpy array, which
     ``weights_only=True`` refuses: keep its five parts as plain Python values
@@ -334,7 +353,9 @@ def restore_rng_state(state: dict[str, Any]) -> None:
     After this, the next draws from ``random``, ``np.random`` and ``torch``
     are exactly those that followed the capture. `state` may have been through
     ``torch.save`` and ``torch.load`` (and a ``map_location``): move torch's
-    state back to the CPU before handing it to ``torch.set_rng_state``.
+    state back to the CPU before handing it to ``torch.set_rng_state`` (and
+    CUDA's, when the state has it and CUDA is available, to
+    ``torch.cuda.set_rng_state_all``).
     Restoring must leave `state` itself unchanged, so it can be restored
     again. Task 5.3.
     """

@@ -25,6 +25,8 @@ class Mutant:
     old: str
     new: str
     feedback: str
+    #: Further (old, new) replacements, for a mistake that touches two places (a signature and a body, say).
+    also: tuple[tuple[str, str], ...] = ()
 
     @property
     def task(self) -> str | None:
@@ -34,11 +36,13 @@ class Mutant:
         return next((region.task for region in find_regions(reference) if region.begin < line < region.end), None)
 
     def source(self) -> str:
-        reference = (paths.SOLUTIONS_DIR / f"{self.topic}.py").read_text()
-        count = reference.count(self.old)
-        if count != 1:
-            raise AssertionError(f"mutant {self.name}: the text to replace occurs {count} times in {self.topic}.py")
-        return reference.replace(self.old, self.new)
+        source = (paths.SOLUTIONS_DIR / f"{self.topic}.py").read_text()
+        for old, new in ((self.old, self.new), *self.also):
+            count = source.count(old)
+            if count != 1:
+                raise AssertionError(f"mutant {self.name}: the text to replace occurs {count} times in {self.topic}.py")
+            source = source.replace(old, new)
+        return source
 
 
 def all_mutants() -> list[Mutant]:

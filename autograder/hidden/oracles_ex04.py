@@ -23,8 +23,10 @@ PARAMETERS = "[p.detach().cpu().numpy() for p in model.parameters()]"
 
 ZERO_GRAD_HINT = ("the first loss is right but later ones drift: backward() adds to .grad, so gradients pile up "
                   "unless you call optimizer.zero_grad() every epoch")
-STEP_HINT = ("the loss never changes, so the parameters never moved: "
-             "call optimizer.step() after loss.backward(), which is what fills .grad")
+STEP_HINT = ("the loss never changes. Either the parameters never moved (loss.backward() fills .grad and "
+             "optimizer.step() uses it: call optimizer.step() after loss.backward(), with no zero_grad() between "
+             "them), or the loss was computed once, before the loop (do the forward pass and the loss inside the "
+             "loop, every epoch)")
 LOOP_HINT = "each epoch is model.train(), optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step()"
 ITEM_HINT = "return Python floats: use loss.item() (or float(...)), not the tensor itself"
 
@@ -36,13 +38,18 @@ def available_devices() -> list[str]:
     return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
-def random_architecture(rng: np.random.Generator, n_in: int, dropout: float | None = None) -> str:
-    """Source of a small regression network with `n_in` inputs and outputs of shape (n,)."""
+def random_architecture(rng: np.random.Generator, n_in: int, dropout: float | None = None,
+                        kind: str = "mlp") -> str:
+    """Source of a small regression network with `n_in` inputs and outputs of shape (n,).
+
+    The kind of network (one Linear layer, or two with a Tanh between them) is the test's choice, never the
+    seed's: only sizes are drawn.
+    """
     hidden = int(rng.integers(3, 7))
     if dropout is not None:
         return (f"nn.Sequential(nn.Linear({n_in}, {hidden}), nn.ReLU(), nn.Dropout({dropout!r}), "
                 f"nn.Linear({hidden}, 1), nn.Flatten(0, 1))")
-    if rng.random() < 0.3:
+    if kind == "linear":
         return f"nn.Sequential(nn.Linear({n_in}, 1), nn.Flatten(0, 1))"
     return f"nn.Sequential(nn.Linear({n_in}, {hidden}), nn.Tanh(), nn.Linear({hidden}, 1), nn.Flatten(0, 1))"
 

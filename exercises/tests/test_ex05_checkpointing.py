@@ -2,22 +2,41 @@
 
 Run them with ``pytest exercises/tests/test_ex05_checkpointing.py`` (add ``-x``
 to stop at the first failure, ``--pdb`` to debug it). Each test names its task.
-The tests build their own checkpoints with ``torch.save`` and read yours with
-``torch.load``, and the uninterrupted run is the yardstick for a resumed one:
-resumed losses and weights must match it exactly, not approximately. One test
-resumes in a brand-new Python process, as a real restart would. The grader runs
-these tests too, plus hidden ones with other seeds and sizes.
+The tests read the files you write with ``torch.load`` itself. The checkpoint
+that your ``load_checkpoint`` and ``load_for_device`` read was written by the
+reference solution's ``save_checkpoint`` and recorded in this file (the
+``RECORDED`` block at the end, written by the instructors' ``autograder
+record-expectations``), so no test here spells out a checkpoint for you. Your
+own uninterrupted run is the yardstick for a resumed one: resumed losses and
+weights must match it exactly, not approximately. One test resumes in a
+brand-new Python process, as a real restart would. The grader runs these
+tests too, plus hidden ones with other seeds and sizes.
+
+Some snippets are real functions of this file: ``snippet(...)`` sends their
+source, with a call, to run in your module, and they take the functions of
+yours they use as arguments.
 """
 
+import inspect
 import math
 import os
-from typing import Any
+import textwrap
+from typing import Any, Callable
 
 import numpy as np
 import pytest
 
 from hardway import expect
 from hardway.plaindata import TensorRecord
+from hardway.snippets import raised
+
+#: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
+CASES: dict[str, tuple[str, dict[str, Any]]] = {}
+
+
+def snippet(*functions: Callable[..., Any], call: str) -> str:
+    """A snippet made of real functions of this file (their source), then `call`, whose value is the result."""
+    return "".join(textwrap.dedent(inspect.getsource(function)) + "\n" for function in functions) + call
 
 # -- shared pieces of snippets ------------------------------------------------------------
 
@@ -31,25 +50,41 @@ model(torch.ones(4, 3)).pow(2).sum().backward()
 optimizer.step()
 """
 
-#: Read a checkpoint back with torch itself (never with the code under test).
-READ = """
-def read(path):
-    try:
-        return torch.load(path, weights_only=True)
-    except Exception as problem:
-        return f"unreadable: {type(problem).__name__}: {problem}"
-"""
+CASES["a checkpoint"] = (MODEL + """
+import base64
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "recorded.pt")
+    save_checkpoint(path, model, optimizer, epoch=4, loss=0.125, tag="kept")
+    with open(path, "rb") as handle:
+        recorded = base64.b64encode(handle.read()).decode("ascii")
+recorded
+""", {"model_seed": 4})
 
-#: Save with every storage tagged as living on cuda:0: the file a GPU machine would have written.
-FORGE = MODEL + """
-def save_as_if_on_gpu(payload, path):
+
+def write_recorded(checkpoint: str, path: str) -> None:
+    """Write the recorded checkpoint (base64 text) to `path`: a torch.nn.Linear(3, 2), SGD with momentum, epoch 4."""
+    import base64
+
+    with open(path, "wb") as handle:
+        handle.write(base64.b64decode(checkpoint))
+
+
+def save_as_if_on_gpu(contents: Any, path: str) -> None:
+    """torch.save with every storage tagged as living on cuda:0: the file a GPU machine would have written."""
+    import torch
+
     real_tag = torch.serialization.location_tag
     torch.serialization.location_tag = lambda storage: "cuda:0"
     try:
-        torch.save(payload, path)
+        torch.save(contents, path)
     finally:
         torch.serialization.location_tag = real_tag
-def devices(value):
+
+
+def devices(value: Any) -> set[str]:
+    """The devices of every tensor in `value` (nested dicts, lists and tuples)."""
+    import torch
+
     if isinstance(value, torch.Tensor):
         return {str(value.device)}
     if isinstance(value, dict):
@@ -57,6 +92,15 @@ def devices(value):
     if isinstance(value, (list, tuple)):
         return set().union(*map(devices, value))
     return set()
+
+
+#: Read a checkpoint back with torch itself (never with the code under test).
+READ = """
+def read(path):
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as problem:
+        return f"unreadable: {type(problem).__name__}: {problem}"
 """
 
 ATOMIC_HINT = ("write to a temporary file in the same folder, then os.replace it onto the target: "
@@ -115,7 +159,8 @@ def test_save_writes_every_entry(submission):
     got = submission.run(SAVE, model_seed=0)
     if isinstance(got["keys"], str):
         expect.fail(call, got["keys"], "a file that torch.load(target, weights_only=True) reads",
-                    hint="save a dict of tensors and plain values with torch.save")
+                    hint="save a dict of tensors and plain values with torch.save: model.state_dict(), not the "
+                         "model itself (weights_only=True refuses a pickled module)")
     expect.equal(f"sorted(torch.load(target)) after {call}", got["keys"],
                  ["epoch", "loss", "model_state_dict", "note", "optimizer_state_dict", "step"],
                  hint="store model_state_dict, optimizer_state_dict, epoch and loss, plus one key per extra keyword")
@@ -228,29 +273,36 @@ def test_the_bytes_reach_the_disk_before_the_rename(submission):
 
 # -- Task 5.2: loading safely ---------------------------------------------------------------
 
-LOAD = MODEL + """
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "by_torch.pt")
-    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                "epoch": 4, "loss": 0.125, "tag": "kept"}, path)
-    torch.manual_seed(model_seed + 1)
-    fresh = torch.nn.Linear(3, 2)
-    fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
-    returned = load_checkpoint(path, fresh, fresh_optimizer)
-    result = {
-        "returned": [returned.get(key) for key in ("epoch", "loss", "tag")] if isinstance(returned, dict) else None,
-        "weights": dict(fresh.state_dict()), "expected": dict(model.state_dict()),
-        "momentum": [fresh_optimizer.state[p].get("momentum_buffer") for p in fresh.parameters()],
-        "expected_momentum": [optimizer.state[p]["momentum_buffer"] for p in model.parameters()],
-    }
-result
-"""
+
+def load_into_a_fresh_pair(load_checkpoint: Callable[..., Any], checkpoint: str) -> dict[str, Any]:
+    """Load the recorded checkpoint into a fresh model and optimizer; what they hold, and what the file holds."""
+    import os
+    import tempfile
+
+    import torch
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "recorded.pt")
+        write_recorded(checkpoint, path)
+        in_file = torch.load(path, weights_only=True)
+        torch.manual_seed(99)
+        fresh = torch.nn.Linear(3, 2)
+        fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
+        returned = load_checkpoint(path, fresh, fresh_optimizer)
+        return {
+            "returned": [returned.get(key) for key in ("epoch", "loss", "tag")] if isinstance(returned, dict) else None,
+            "weights": dict(fresh.state_dict()), "expected": dict(in_file["model_state_dict"]),
+            "momentum": [fresh_optimizer.state[p].get("momentum_buffer") for p in fresh.parameters()],
+            "expected_momentum": [state["momentum_buffer"] for state in in_file["optimizer_state_dict"]["state"].values()],
+        }
 
 
 @pytest.mark.task("5.2", points=2)
 def test_load_restores_the_model_and_the_optimizer(submission):
-    call = "load_checkpoint(path, fresh, fresh_optimizer) on a file torch.save wrote"
-    got = submission.run(LOAD, model_seed=4)
+    call = "load_checkpoint(path, fresh, fresh_optimizer) on the recorded checkpoint"
+    got = submission.run(snippet(write_recorded, load_into_a_fresh_pair,
+                                 call="load_into_a_fresh_pair(load_checkpoint, checkpoint)"),
+                         checkpoint=RECORDED["a checkpoint"])
     if not same_state(got["weights"], got["expected"]):
         expect.fail(f"fresh.state_dict() after {call}", got["weights"], "the saved weights",
                     hint="model.load_state_dict(checkpoint['model_state_dict'])")
@@ -261,45 +313,55 @@ def test_load_restores_the_model_and_the_optimizer(submission):
                  hint="return the whole checkpoint dict")
 
 
-TRAP = MODEL + """
-import pathlib
-class Trap:
-    # Unpickling this object calls pathlib.Path(marker).touch(): code that runs when the file loads.
-    def __reduce__(self):
-        return (pathlib.Path.touch, (pathlib.Path(marker),))
-with tempfile.TemporaryDirectory() as folder:
-    marker = os.path.join(folder, "code_ran_here")
-    path = os.path.join(folder, "from_a_stranger.pt")
-    torch.save({"model_state_dict": model.state_dict(), "epoch": 1, "loss": 0.0, "gift": Trap()}, path)
-    error = raised(lambda: load_checkpoint(path, torch.nn.Linear(3, 2)))
-    result = (error, os.path.exists(marker))
-result
-"""
+def load_with_something_inside(load_checkpoint: Callable[..., Any], checkpoint: str, inside: str) -> Any:
+    """The recorded checkpoint with one more entry, `inside`: an object whose unpickling runs code, or a numpy array.
+
+    Gives back (the error load_checkpoint raised, whether the object's code ran).
+    """
+    import os
+    import pathlib
+    import tempfile
+
+    import torch
+
+    class Trap:
+        """Unpickling this object calls pathlib.Path(marker).touch(): code that runs when the file loads."""
+
+        def __init__(self, marker: str) -> None:
+            self.marker = marker
+
+        def __reduce__(self) -> Any:
+            return (pathlib.Path.touch, (pathlib.Path(self.marker),))
+
+    with tempfile.TemporaryDirectory() as folder:
+        marker = os.path.join(folder, "code_ran_here")
+        path = os.path.join(folder, "from_a_stranger.pt")
+        write_recorded(checkpoint, path)
+        contents = torch.load(path, weights_only=True)
+        contents["gift"] = Trap(marker) if inside == "code" else np.random.get_state()
+        torch.save(contents, path)
+        error = raised(lambda: load_checkpoint(path, torch.nn.Linear(3, 2)))
+        return error, os.path.exists(marker)
 
 
 @pytest.mark.task("5.2", points=2)
 def test_a_file_that_carries_code_is_refused_without_running_it(submission):
     call = "load_checkpoint(path, torch.nn.Linear(3, 2)) on a file holding a pickled object whose loading runs code"
-    error, code_ran = submission.run(TRAP, model_seed=5)
+    error, code_ran = submission.run(snippet(write_recorded, load_with_something_inside,
+                                             call="load_with_something_inside(load_checkpoint, checkpoint, 'code')"),
+                                     checkpoint=RECORDED["a checkpoint"])
     if code_ran:
         expect.fail(call, "a file created by the checkpoint's own code", "the file to be refused before anything runs",
                     hint=WEIGHTS_ONLY_HINT)
     expect.rejects(call, error, "CheckpointError", mentions=(UNSAFE,), hint=WEIGHTS_ONLY_HINT)
 
 
-NUMPY_INSIDE = MODEL + """
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "with_numpy.pt")
-    torch.save({"model_state_dict": model.state_dict(), "epoch": 1, "loss": 0.0, "rng": np.random.get_state()}, path)
-    result = raised(lambda: load_checkpoint(path, torch.nn.Linear(3, 2)))
-result
-"""
-
-
 @pytest.mark.task("5.2")
 def test_a_numpy_array_inside_makes_a_file_unsafe(submission):
     call = "load_checkpoint(path, model) on a file holding np.random.get_state() (a numpy array inside)"
-    error = submission.run(NUMPY_INSIDE, model_seed=6)
+    error, _ = submission.run(snippet(write_recorded, load_with_something_inside,
+                                      call="load_with_something_inside(load_checkpoint, checkpoint, 'numpy')"),
+                              checkpoint=RECORDED["a checkpoint"])
     expect.rejects(call, error, "CheckpointError", mentions=(UNSAFE,),
                    hint="weights_only=True refuses numpy arrays too; say 'not a safe checkpoint'")
     if CORRUPT in error[1].lower():
@@ -307,27 +369,30 @@ def test_a_numpy_array_inside_makes_a_file_unsafe(submission):
                     hint="the archive is intact here; check it with zipfile first to tell the two apart")
 
 
-TRUNCATED = MODEL + """
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "cut.pt")
-    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                "epoch": 1, "loss": 0.0}, path)
-    with open(path, "rb") as handle:
-        whole = handle.read()
+def load_damaged_copies(load_checkpoint: Callable[..., Any], checkpoint: str, sizes: list[int | None]) -> Any:
+    """Load the first `size` bytes of the recorded checkpoint (None: garbage instead) for each size."""
+    import base64
+    import os
+    import tempfile
+
+    import torch
+
+    whole = base64.b64decode(checkpoint)
     errors = []
-    for size in sizes:
-        with open(path, "wb") as handle:
-            handle.write(b"this is not a checkpoint" * 4 if size is None else whole[:size])
-        errors.append(raised(lambda: load_checkpoint(path, torch.nn.Linear(3, 2))))
-    result = (len(whole), errors)
-result
-"""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "cut.pt")
+        for size in sizes:
+            with open(path, "wb") as handle:
+                handle.write(b"this is not a checkpoint" * 4 if size is None else whole[:size])
+            errors.append(raised(lambda: load_checkpoint(path, torch.nn.Linear(3, 2))))
+    return errors
 
 
 @pytest.mark.task("5.2", points=2)
 def test_truncated_and_garbage_files_are_reported_as_such(submission):
     sizes = [0, 3, 400, -1, None]
-    length, errors = submission.run(TRUNCATED, model_seed=7, sizes=sizes)
+    errors = submission.run(snippet(load_damaged_copies, call="load_damaged_copies(load_checkpoint, checkpoint, sizes)"),
+                            checkpoint=RECORDED["a checkpoint"], sizes=sizes)
     for size, error in zip(sizes, errors):
         what = {None: "a file of garbage", -1: "a checkpoint without its last byte"}.get(
             size, f"the first {size} bytes of a checkpoint")
@@ -339,44 +404,67 @@ def test_truncated_and_garbage_files_are_reported_as_such(submission):
                         hint="a damaged file makes torch.load raise UnpicklingError too: check the archive first")
 
 
-KEYS = """
-import os, tempfile, torch
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "other_model.pt")
-    torch.save({"model_state_dict": torch.nn.Linear(4, 3).state_dict(), "epoch": 1, "loss": 0.0}, path)
-    result = raised(lambda: load_checkpoint(path, make_small_mlp()))
-result
-"""
+def load_into_another_model(load_checkpoint: Callable[..., Any], make_small_mlp: Callable[..., Any],
+                            checkpoint: str) -> Any:
+    """Load the recorded checkpoint (of a torch.nn.Linear(3, 2)) into make_small_mlp(): the error raised."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "other_model.pt")
+        write_recorded(checkpoint, path)
+        return raised(lambda: load_checkpoint(path, make_small_mlp()))
 
 
 @pytest.mark.task("5.2")
 def test_keys_that_do_not_fit_the_model_are_named(submission):
-    call = "load_checkpoint(path, make_small_mlp()) on a checkpoint of torch.nn.Linear(4, 3)"
-    error = submission.run(KEYS)
+    call = "load_checkpoint(path, make_small_mlp()) on a checkpoint of torch.nn.Linear(3, 2)"
+    error = submission.run(snippet(write_recorded, load_into_another_model,
+                                   call="load_into_another_model(load_checkpoint, make_small_mlp, checkpoint)"),
+                           checkpoint=RECORDED["a checkpoint"])
     expect.rejects(call, error, "CheckpointError", mentions=("missing keys",),
-                   hint="compare the checkpoint's keys with model.state_dict()'s and name what is missing")
+                   hint="compare the checkpoint's keys with model.state_dict()'s and name what is missing; "
+                        "load_state_dict(strict=False) would skip them without a word")
     if "0.weight" not in error[1]:
         expect.fail(call, f"{error[0]}: {error[1]}", "a message naming the missing keys, such as '0.weight'")
 
 
-DEFAULT_MAP = FORGE + """
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "from_gpu.pt")
-    save_as_if_on_gpu({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                       "epoch": 3, "loss": 0.5}, path)
-    fresh = torch.nn.Linear(3, 2)
-    fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
-    loaded = []
-    error = raised(lambda: loaded.append(load_checkpoint(path, fresh, fresh_optimizer)))
-    result = (error, sorted(devices(loaded[0])) if loaded else None, dict(fresh.state_dict()), dict(model.state_dict()))
-result
-"""
+def load_a_gpu_checkpoint(load: Callable[..., Any], checkpoint: str, device: str | None) -> Any:
+    """The recorded checkpoint saved again as if on a GPU, then loaded into a fresh model (and optimizer).
+
+    With `device` None, `load` is load_checkpoint (given an optimizer too); otherwise load_for_device onto `device`.
+    Gives back the error, the devices of the returned tensors, the model's weights and the file's.
+    """
+    import os
+    import tempfile
+
+    import torch
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "from_gpu.pt")
+        write_recorded(checkpoint, path)
+        contents = torch.load(path, weights_only=True)
+        save_as_if_on_gpu(contents, path)
+        fresh = torch.nn.Linear(3, 2)
+        fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
+        loaded = []
+        if device is None:
+            error = raised(lambda: loaded.append(load(path, fresh, fresh_optimizer)))
+        else:
+            error = raised(lambda: loaded.append(load(path, fresh, device)))
+        return (error, sorted(devices(loaded[0])) if loaded else None, dict(fresh.state_dict()),
+                dict(contents["model_state_dict"]))
+
+
+GPU_FILE = (write_recorded, save_as_if_on_gpu, devices, load_a_gpu_checkpoint)
 
 
 @pytest.mark.task("5.2")
 def test_map_location_decides_where_tensors_land(submission):
     call = "load_checkpoint(path, model, optimizer) on a checkpoint saved on cuda:0 (map_location left at 'cpu')"
-    error, returned, weights, expected = submission.run(DEFAULT_MAP, model_seed=10)
+    error, returned, weights, expected = submission.run(
+        snippet(*GPU_FILE, call="load_a_gpu_checkpoint(load_checkpoint, checkpoint, None)"),
+        checkpoint=RECORDED["a checkpoint"])
     if error is not None:
         expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, loaded onto the CPU",
                     hint=MAP_LOCATION_HINT)
@@ -467,20 +555,66 @@ def test_capturing_draws_nothing(submission):
     check_replay("state = capture_rng_state(); <draw>; restore_rng_state(state); <draw again>", with_capture, replayed)
 
 
+def capture_with_a_simulated_gpu(capture_rng_state: Callable[[], Any], restore_rng_state: Callable[[Any], None]) -> Any:
+    """Capture, save, load and restore as if the machine had two GPUs, standing in for torch.cuda's generator functions.
+
+    Between the capture and the restore the two GPU generators move on. Gives back the error restore_rng_state
+    raised (or None), the GPU generators' states after the restore, and their states at the capture.
+    """
+    import io
+
+    import torch
+
+    gpus = [torch.arange(8, dtype=torch.uint8), torch.arange(8, 16, dtype=torch.uint8)]
+    captured = [state.tolist() for state in gpus]
+
+    def index(device: Any = "cuda") -> int:
+        return device if isinstance(device, int) else (torch.device(device).index or 0)
+
+    def get_state(device: Any = "cuda") -> Any:
+        return gpus[index(device)].clone()
+
+    def set_state(new_state: Any, device: Any = "cuda") -> None:
+        gpus[index(device)] = torch.as_tensor(new_state).clone()
+
+    stand_ins = {"is_available": lambda: True, "device_count": lambda: len(gpus), "get_rng_state": get_state,
+                 "set_rng_state": set_state, "get_rng_state_all": lambda: [state.clone() for state in gpus],
+                 "set_rng_state_all": lambda states: [set_state(state, i) for i, state in enumerate(states)]}
+    modules = [torch.cuda, torch.cuda.random]
+    real = [{name: getattr(module, name) for name in stand_ins if hasattr(module, name)} for module in modules]
+    for module, names in zip(modules, real):
+        for name in names:
+            setattr(module, name, stand_ins[name])
+    try:
+        buffer = io.BytesIO()
+        torch.save(capture_rng_state(), buffer)
+        gpus[:] = [torch.full((8,), 99, dtype=torch.uint8), torch.full((8,), 77, dtype=torch.uint8)]  # moved on
+        buffer.seek(0)
+        problem = raised(lambda: restore_rng_state(torch.load(buffer, weights_only=True)))
+    finally:
+        for module, names in zip(modules, real):
+            for name, function in names.items():
+                setattr(module, name, function)
+    return problem, [state.tolist() for state in gpus], captured
+
+
+@pytest.mark.task("5.3")
+def test_cuda_generators_are_captured_when_there_is_a_gpu(submission):
+    call = ("restore_rng_state(torch.load(f, weights_only=True)) after torch.save(capture_rng_state(), f), on a "
+            "(simulated) machine with two GPUs whose generators moved on in between")
+    problem, after, captured = submission.run(snippet(capture_with_a_simulated_gpu, call=(
+        "capture_with_a_simulated_gpu(capture_rng_state, restore_rng_state)")))
+    hint = ("when torch.cuda.is_available(), capture CUDA's generators too (torch.cuda.get_rng_state_all()) and "
+            "restore them (torch.cuda.set_rng_state_all(...))")
+    if problem is not None:
+        expect.fail(call, f"{problem[0]}: {problem[1][:300]}", "the states restored", hint=hint)
+    expect.equal(f"the GPU generators' states after {call}", after, captured, hint=hint)
+
+
 # -- Task 5.4: training that resumes bit for bit ----------------------------------------
 
-#: Train by the recipe with the given helpers: the yardstick for the whole run.
-RECIPE = """
-import os, random, tempfile, torch
-data = make_classification_data(n, data_seed)
-seed_everything(seed)
-model = make_small_mlp()
-optimizer = make_optimizer(model)
-recipe = [train_one_epoch(model, optimizer, data) for _ in range(epochs)]
-recipe_weights = dict(model.state_dict())
-"""
-
 SUMMARY = """
+import os, random, tempfile, torch
 def summary(path):
     stored = torch.load(path, weights_only=True)
     return {"epoch": stored["epoch"], "loss": stored["loss"], "losses": list(stored["losses"]),
@@ -489,14 +623,19 @@ def summary(path):
             "moments": [state["exp_avg"] for state in stored["optimizer_state_dict"]["state"].values()]}
 """
 
-FULL_RUN = RECIPE + SUMMARY + """
+#: A whole run, on float64 data and without dropout: numbers any machine reproduces to the last few bits,
+#: so the reference's run is recorded (RECORDED) and yours must match it.
+FULL_RUN = SUMMARY + """
+inputs, labels = make_classification_data(n, data_seed)
+make_model = lambda: make_small_mlp(dropout=0.0).double()
 with tempfile.TemporaryDirectory() as folder:
     path = os.path.join(folder, "run.pt")
-    losses = train_resumable(make_small_mlp, data, epochs, path, seed)
+    losses = train_resumable(make_model, (inputs.double(), labels), epochs, path, seed)
     stored = summary(path)
     rng_keys = sorted(torch.load(path, weights_only=True)["rng_state"])
-{"recipe": recipe, "recipe_weights": recipe_weights, "losses": losses, "stored": stored, "rng_keys": rng_keys}
 """
+FULL_RUN_INPUTS = {"n": 48, "data_seed": 1, "epochs": 3, "seed": 3}
+CASES["a full run"] = (FULL_RUN + '{"losses": losses, "weights": stored["weights"]}', FULL_RUN_INPUTS)
 
 
 def batches_per_epoch(n: int) -> int:
@@ -506,19 +645,21 @@ def batches_per_epoch(n: int) -> int:
 @pytest.mark.task("5.4", points=2)
 def test_a_full_run_follows_the_recipe_and_checkpoints_it(submission):
     n, epochs = 48, 3
-    call = f"train_resumable(make_small_mlp, make_classification_data({n}, 1), {epochs}, path, seed=3)"
-    got = submission.run(FULL_RUN, n=n, data_seed=1, epochs=epochs, seed=3)
-    expect.equal(call, got["losses"], got["recipe"],
+    call = (f"train_resumable(lambda: make_small_mlp(dropout=0.0).double(), make_classification_data({n}, 1) "
+            f"as float64, {epochs}, path, seed=3)")
+    got = submission.run(FULL_RUN + '{"losses": losses, "stored": stored, "rng_keys": rng_keys}', **FULL_RUN_INPUTS)
+    recorded = RECORDED["a full run"]
+    expect.close(call, got["losses"], recorded["losses"], rtol=1e-8, atol=1e-10,
                  hint="seed_everything(seed), make_model(), make_optimizer(model), then train_one_epoch per epoch")
     stored = got["stored"]
     expect.equal(f"torch.load(path)['epoch'] after {call}", stored["epoch"], epochs,
                  hint="epoch counts the epochs finished so far")
-    expect.equal(f"torch.load(path)['losses'] after {call}", stored["losses"], got["recipe"],
+    expect.equal(f"torch.load(path)['losses'] after {call}", stored["losses"], got["losses"],
                  hint="store the list of every epoch's loss as the extra 'losses'")
-    expect.equal(f"torch.load(path)['loss'] after {call}", stored["loss"], got["recipe"][-1])
-    if not same_state(stored["weights"], got["recipe_weights"]):
-        expect.fail(f"torch.load(path)['model_state_dict'] after {call}", stored["weights"], "the trained weights",
-                    hint="save the checkpoint after every epoch, the last one included")
+    expect.equal(f"torch.load(path)['loss'] after {call}", stored["loss"], got["losses"][-1])
+    weights = {name: getattr(value, "data", value) for name, value in stored["weights"].items()}
+    expect.close(f"torch.load(path)['model_state_dict'] after {call}", weights, recorded["weights"],
+                 rtol=1e-8, atol=1e-10, hint="save the checkpoint after every epoch, the last one included")
     expect.equal(f"Adam's step counts in torch.load(path)['optimizer_state_dict'] after {call}", stored["steps"],
                  [float(epochs * batches_per_epoch(n))] * 4, hint="save optimizer.state_dict()")
     if not {"python", "numpy", "torch"} <= set(got["rng_keys"]):
@@ -526,13 +667,15 @@ def test_a_full_run_follows_the_recipe_and_checkpoints_it(submission):
                     "the keys of capture_rng_state()'s dict", hint="store rng_state=capture_rng_state()")
 
 
-STOP = RECIPE + SUMMARY + """
+STOP = SUMMARY + """
+data = make_classification_data(n, data_seed)
 with tempfile.TemporaryDirectory() as folder:
+    full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
     path = os.path.join(folder, "run.pt")
     losses = train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop)
     stored = summary(path)
     later = train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop + 1)
-(recipe, losses, stored["epoch"], stored["losses"], later)
+(full, losses, stored["epoch"], stored["losses"], later)
 """
 
 
@@ -540,11 +683,15 @@ with tempfile.TemporaryDirectory() as folder:
 def test_stop_after_interrupts_the_run(submission):
     n, epochs, stop = 32, 4, 2
     call = f"train_resumable(make_small_mlp, data, {epochs}, path, seed=8, stop_after={stop})"
-    recipe, losses, epoch, stored, later = submission.run(STOP, n=n, data_seed=2, epochs=epochs, seed=8, stop=stop)
-    expect.equal(call, losses, recipe[:stop], hint="stop_after=k returns once k epochs are finished")
+    full, losses, epoch, stored, later = submission.run(STOP, n=n, data_seed=2, epochs=epochs, seed=8, stop=stop)
+    if not isinstance(full, list) or len(full) != epochs:
+        expect.fail(f"train_resumable(make_small_mlp, data, {epochs}, other_path, seed=8)", full,
+                    f"{epochs} losses, one per epoch")
+    expect.equal(f"{call}, compared with the whole run", losses, full[:stop],
+                 hint="stop_after=k returns once k epochs are finished")
     expect.equal(f"torch.load(path)['epoch'] after {call}", epoch, stop, hint="epoch counts the epochs finished")
-    expect.equal(f"torch.load(path)['losses'] after {call}", stored, recipe[:stop])
-    expect.equal(f"{call[:-2]}{stop + 1}) right after it", later, recipe[:stop + 1],
+    expect.equal(f"torch.load(path)['losses'] after {call}", stored, full[:stop])
+    expect.equal(f"{call[:-2]}{stop + 1}) right after it", later, full[:stop + 1],
                  hint="stop_after=k stops once k epochs are finished in all, counting those before the resume")
 
 
@@ -573,7 +720,8 @@ def check_resumed(call: str, full: list[float], resumed: list[float], full_store
                     "exactly those of the uninterrupted run", hint=OPTIMIZER_HINT)
 
 
-SAME_PROCESS = RECIPE + SUMMARY + """
+SAME_PROCESS = SUMMARY + """
+data = make_classification_data(n, data_seed)
 with tempfile.TemporaryDirectory() as folder:
     full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
     path = os.path.join(folder, "interrupted.pt")
@@ -766,51 +914,44 @@ def test_bad_arguments_are_refused(submission):
 
 # -- Task 5.6: a GPU checkpoint on a CPU-only machine ---------------------------------------
 
-FROM_GPU = FORGE + """
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "from_gpu.pt")
-    save_as_if_on_gpu({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                       "epoch": 3, "loss": 0.5}, path)
-    fresh = torch.nn.Linear(3, 2)
-    loaded = []
-    error = raised(lambda: loaded.append(load_for_device(path, fresh, "cpu")))
-    result = {"error": error, "cuda": torch.cuda.is_available(),
-              "devices": sorted(devices(loaded[0])) if loaded else None,
-              "weights": dict(fresh.state_dict()), "expected": dict(model.state_dict())}
-result
-"""
-
 
 @pytest.mark.task("5.6", points=2)
 def test_a_checkpoint_saved_on_a_gpu_loads_on_the_cpu(submission):
     call = "load_for_device(path, model, 'cpu') on a checkpoint whose tensors were saved on cuda:0"
-    got = submission.run(FROM_GPU, model_seed=8)
-    if got["error"] is not None:
-        expect.fail(call, f"{got['error'][0]}: {got['error'][1][:300]}", "the checkpoint, loaded onto the CPU",
+    error, returned, weights, expected = submission.run(
+        snippet(*GPU_FILE, call="load_a_gpu_checkpoint(load_for_device, checkpoint, 'cpu')"),
+        checkpoint=RECORDED["a checkpoint"])
+    if error is not None:
+        expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, loaded onto the CPU",
                     hint=MAP_LOCATION_HINT)
-    expect.equal(f"the devices of the tensors returned by {call}", got["devices"], ["cpu"], hint=MAP_LOCATION_HINT)
-    if not same_state(got["weights"], got["expected"]):
-        expect.fail(f"model.state_dict() after {call}", got["weights"], "the saved weights")
+    expect.equal(f"the devices of the tensors returned by {call}", returned, ["cpu"], hint=MAP_LOCATION_HINT)
+    if not same_state(weights, expected):
+        expect.fail(f"model.state_dict() after {call}", weights, "the saved weights")
 
 
-TO_META = FORGE + """
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "plain.pt")
-    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                "epoch": 3, "loss": 0.5}, path)
-    fresh = torch.nn.Linear(3, 2)
-    loaded = []
-    error = raised(lambda: loaded.append(load_for_device(path, fresh, "meta")))
-    result = (error, sorted(devices(loaded[0])) if loaded else None,
-              sorted({str(p.device) for p in fresh.parameters()}))
-result
-"""
+def load_onto_meta(load_for_device: Callable[..., Any], checkpoint: str) -> Any:
+    """Load the recorded checkpoint (saved on the CPU) onto the meta device: the error, and where everything went."""
+    import os
+    import tempfile
+
+    import torch
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "plain.pt")
+        write_recorded(checkpoint, path)
+        fresh = torch.nn.Linear(3, 2)
+        loaded = []
+        error = raised(lambda: loaded.append(load_for_device(path, fresh, "meta")))
+        return (error, sorted(devices(loaded[0])) if loaded else None,
+                sorted({str(p.device) for p in fresh.parameters()}))
 
 
 @pytest.mark.task("5.6", points=2)
 def test_tensors_land_on_the_device_asked_for(submission):
     call = "load_for_device(path, model, 'meta') on a checkpoint saved on the CPU"
-    error, returned, parameters = submission.run(TO_META, model_seed=9)
+    error, returned, parameters = submission.run(
+        snippet(write_recorded, devices, load_onto_meta, call="load_onto_meta(load_for_device, checkpoint)"),
+        checkpoint=RECORDED["a checkpoint"])
     if error is not None:
         expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, on the meta device",
                     hint="move the model to the device (model.to(device)) before loading into it, and load with "
@@ -819,3 +960,97 @@ def test_tensors_land_on_the_device_asked_for(submission):
                  hint="load with map_location=device, not a fixed 'cpu'")
     expect.equal(f"the devices of the model's parameters after {call}", parameters, ["meta"],
                  hint="move the model to the device (model.to(device)) before loading into it")
+
+
+# -- Recorded expectations ------------------------------------------------------------------
+# The reference solution's answers to CASES, written by `autograder record-expectations`; never edit by hand.
+# BEGIN RECORDED
+RECORDED = {
+    'a checkpoint': (
+        'UEsDBAAACAgAAAAAAAAAAAAAAAAAAAAAAAAQABIAYXJjaGl2ZS9kYXRhLnBrbEZCDgBaWlpaWlpaWlpaWlpaWoACfXEAKFgQAAAAbW9kZWxfc3'
+        'RhdGVfZGljdHEBY2NvbGxlY3Rpb25zCk9yZGVyZWREaWN0CnECKVJxAyhYBgAAAHdlaWdodHEEY3RvcmNoLl91dGlscwpfcmVidWlsZF90ZW5z'
+        'b3JfdjIKcQUoKFgHAAAAc3RvcmFnZXEGY3RvcmNoCkZsb2F0U3RvcmFnZQpxB1gBAAAAMHEIWAMAAABjcHVxCUsGdHEKUUsASwJLA4ZxC0sDSw'
+        'GGcQyJaAIpUnENdHEOUnEPWAQAAABiaWFzcRBoBSgoaAZoB1gBAAAAMXERaAlLAnRxElFLAEsChXETSwGFcRSJaAIpUnEVdHEWUnEXdX1xGFgJ'
+        'AAAAX21ldGFkYXRhcRloAilScRpYAAAAAHEbfXEcWAcAAAB2ZXJzaW9ucR1LAXNzc2JYFAAAAG9wdGltaXplcl9zdGF0ZV9kaWN0cR59cR8oWA'
+        'UAAABzdGF0ZXEgfXEhKEsAfXEiWA8AAABtb21lbnR1bV9idWZmZXJxI2gFKChoBmgHWAEAAAAycSRoCUsGdHElUUsASwJLA4ZxJksDSwGGcSeJ'
+        'aAIpUnEodHEpUnEqc0sBfXEraCNoBSgoaAZoB1gBAAAAM3EsaAlLAnRxLVFLAEsChXEuSwGFcS+JaAIpUnEwdHExUnEyc3VYDAAAAHBhcmFtX2'
+        'dyb3Vwc3EzXXE0fXE1KFgCAAAAbHJxNkc/uZmZmZmZmlgIAAAAbW9tZW50dW1xN0c/7MzMzMzMzVgJAAAAZGFtcGVuaW5ncThLAFgMAAAAd2Vp'
+        'Z2h0X2RlY2F5cTlLAFgIAAAAbmVzdGVyb3ZxOolYCAAAAG1heGltaXplcTuJWAcAAABmb3JlYWNocTxOWA4AAABkaWZmZXJlbnRpYWJsZXE9iV'
+        'gFAAAAZnVzZWRxPk5YBgAAAHBhcmFtc3E/XXFAKEsASwFldWF1WAUAAABlcG9jaHFBSwRYBAAAAGxvc3NxQkc/wAAAAAAAAFgDAAAAdGFncUNY'
+        'BAAAAGtlcHRxRHUuUEsHCAEv9EcFAwAABQMAAFBLAwQAAAgIAAAAAAAAAAAAAAAAAAAAAAAAFwA2AGFyY2hpdmUvLmZvcm1hdF92ZXJzaW9uRk'
+        'IyAFpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaMVBLBwi379yDAQAAAAEAAABQSwMEAAAICAAAAAAA'
+        'AAAAAAAAAAAAAAAAABoANwBhcmNoaXZlLy5zdG9yYWdlX2FsaWdubWVudEZCMwBaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWl'
+        'paWlpaWlpaWlpaWlpaWlo2NFBLBwg/d3HpAgAAAAIAAABQSwMEAAAICAAAAAAAAAAAAAAAAAAAAAAAABEAPwBhcmNoaXZlL2J5dGVvcmRlckZC'
+        'OwBaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWmxpdHRsZVBLBwiFPeMZBgAAAAYAAA'
+        'BQSwMEAAAICAAAAAAAAAAAAAAAAAAAAAAAAA4APgBhcmNoaXZlL2RhdGEvMEZCOgBaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpa'
+        'WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaNyvzveV19L3Oyii/B3XdPlQcSz44rHA+UEsHCEWckhEYAAAAGAAAAFBLAwQAAAgIAAAAAAAAAAAAAA'
+        'AAAAAAAAAADgAsAGFyY2hpdmUvZGF0YS8xRkIoAFpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWloDWsM+/EifP1BLBwgB'
+        'yuMXCAAAAAgAAABQSwMEAAAICAAAAAAAAAAAAAAAAAAAAAAAAA4APABhcmNoaXZlL2RhdGEvMkZCOABaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWl'
+        'paWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWpwg8D+cIPA/nCDwP9SQ9cDUkPXA1JD1wFBLBwj9aIGJGAAAABgAAABQSwMEAAAICAAA'
+        'AAAAAAAAAAAAAAAAAAAAAA4ALABhcmNoaXZlL2RhdGEvM0ZCKABaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpanCDwP9'
+        'SQ9cBQSwcIczDZQggAAAAIAAAAUEsDBAAACAgAAAAAAAAAAAAAAAAAAAAAAAAPADsAYXJjaGl2ZS92ZXJzaW9uRkI3AFpaWlpaWlpaWlpaWlpa'
+        'WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlozClBLBwjRnmdVAgAAAAIAAABQSwMEAAAICAAAAAAAAAAAAAAAAAAAAA'
+        'AAAB4AMgBhcmNoaXZlLy5kYXRhL3NlcmlhbGl6YXRpb25faWRGQi4AWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpa'
+        'WlpaWjEwNzc4NjI3Mjk3OTk4NTQxNjI1MDM3Nzg4MDU3MDYyNDExNTI5NDRQSwcIhNocEygAAAAoAAAAUEsBAgAAAAAICAAAAAAAAAEv9EcFAw'
+        'AABQMAABAAAAAAAAAAAAAAAAAAAAAAAGFyY2hpdmUvZGF0YS5wa2xQSwECAAAAAAgIAAAAAAAAt+/cgwEAAAABAAAAFwAAAAAAAAAAAAAAAABV'
+        'AwAAYXJjaGl2ZS8uZm9ybWF0X3ZlcnNpb25QSwECAAAAAAgIAAAAAAAAP3dx6QIAAAACAAAAGgAAAAAAAAAAAAAAAADRAwAAYXJjaGl2ZS8uc3'
+        'RvcmFnZV9hbGlnbm1lbnRQSwECAAAAAAgIAAAAAAAAhT3jGQYAAAAGAAAAEQAAAAAAAAAAAAAAAABSBAAAYXJjaGl2ZS9ieXRlb3JkZXJQSwEC'
+        'AAAAAAgIAAAAAAAARZySERgAAAAYAAAADgAAAAAAAAAAAAAAAADWBAAAYXJjaGl2ZS9kYXRhLzBQSwECAAAAAAgIAAAAAAAAAcrjFwgAAAAIAA'
+        'AADgAAAAAAAAAAAAAAAABoBQAAYXJjaGl2ZS9kYXRhLzFQSwECAAAAAAgIAAAAAAAA/WiBiRgAAAAYAAAADgAAAAAAAAAAAAAAAADYBQAAYXJj'
+        'aGl2ZS9kYXRhLzJQSwECAAAAAAgIAAAAAAAAczDZQggAAAAIAAAADgAAAAAAAAAAAAAAAABoBgAAYXJjaGl2ZS9kYXRhLzNQSwECAAAAAAgIAA'
+        'AAAAAA0Z5nVQIAAAACAAAADwAAAAAAAAAAAAAAAADYBgAAYXJjaGl2ZS92ZXJzaW9uUEsBAgAAAAAICAAAAAAAAITaHBMoAAAAKAAAAB4AAAAA'
+        'AAAAAAAAAAAAUgcAAGFyY2hpdmUvLmRhdGEvc2VyaWFsaXphdGlvbl9pZFBLBgYsAAAAAAAAAB4DLQAAAAAAAAAAAAoAAAAAAAAACgAAAAAAAA'
+        'CDAgAAAAAAAPgHAAAAAAAAUEsGBwAAAAB7CgAAAAAAAAEAAABQSwUGAAAAAAoACgCDAgAA+AcAAAAA'
+    ),
+    'a full run': {
+        'losses': [1.1686037991783624, 1.0150398628942578, 0.8965435884709759],
+        'weights': {
+            '0.weight': np.array([
+                [-0.4736383350937128, -0.371042915965095, -0.19310825715207394, -0.4515266263406828],
+                [-0.050180637737994346, -0.3795755920060977, 0.32638468015219135, 0.1789362248019298],
+                [0.15778338425186197, 0.47096403783342655, 0.03647707784168212, 0.2779059639123971],
+                [-0.4301829829449493, -0.17514174794178305, -0.5222306290269685, -0.12392748902489224],
+                [-0.28834497202889653, 0.37879435694673064, 0.26315381289040146, 0.46069288950136533],
+                [0.16536190181220228, -0.20643649044906667, 0.4898970418891553, -0.4064421087679952],
+                [-0.3473679462410519, -0.3935280225048448, -0.27984140691156034, 0.014360727969919431],
+                [-0.3242920954139311, -0.30874140059422756, -0.17436921638853575, 0.3906592592848431],
+                [-0.2864632992257469, -0.3709526843267993, -0.36982204537305974, -0.16678231005255717],
+                [-0.18975677468331234, -0.5741179990211114, -0.30691841762962685, -0.07505082287025905],
+                [0.06355665804876795, -0.14993619550884227, -0.01703539767265219, -0.41474726543457285],
+                [0.25315772252577734, -0.206879896727813, -0.4109450844574422, -0.2070513835858003],
+                [-0.12912243291194614, 0.5445322233503207, 0.3165847529168325, -0.28272558277675064],
+                [-0.08951581124255434, 0.36308765007153, 0.31116199197596245, 0.038863058757982044],
+                [-0.15523403308402284, 0.5024892100394004, 0.29523203442143237, -0.2463424662823358],
+                [0.31028435712869623, -0.047883121677834393, -0.3358153869039789, -0.3096461728751957],
+            ]),
+            '0.bias': np.array([
+                -0.4006428059649502, -0.46269724169450094, 0.09034909500242537, -0.2754947351197132, 0.1988322813261615,
+                0.14709409816785585, 0.18698440510409498, 0.355375566818782, -0.3075759240620019, 0.08591025688320465,
+                0.3921754085010105, 0.24395731132731757, 0.1446466982643807, 0.37874205555961704, 0.19488031755861263,
+                0.4067851458780636,
+            ]),
+            '3.weight': np.array([
+                [
+                    -0.13256214586064985, -0.15972833622991384, -0.3104528929183857, 0.0984235122701998,
+                    0.13145021677158095, -0.14902599978880993, 0.18074079122193173, -0.1500904496194779,
+                    -0.08489086693354088, -0.0035516141719787123, -0.02228034380527949, 0.14700437835074526,
+                    -0.28991950039425557, 0.1637237917422264, -0.018370938614660742, 0.15460549843872975,
+                ],
+                [
+                    -0.25229564859256476, 0.0949777300603348, -0.10369745751032917, -0.20717553749167128,
+                    0.11463785905091452, 0.1100768887366899, -0.057081619623184365, -0.1638133080584856,
+                    -0.03506927686590361, -0.18030051055553709, -0.12128898971848498, -0.1695692825620693,
+                    0.23145774533615476, -0.09128826019860602, 0.19068221996678708, 0.06936050523230576,
+                ],
+                [
+                    -0.24832979302335448, -0.24688040855678753, -0.08097662655614526, -0.29662651578103666,
+                    0.275875059654689, 0.13470704249965637, -0.11221612627584203, 0.17571758226668266,
+                    -0.010013432408074185, -0.3235891351222979, -0.31571980674556377, -0.1883680244318262,
+                    -0.3328706093768743, -0.13348658937980712, -0.01668742971484803, -0.07758243082935533,
+                ],
+            ]),
+            '3.bias': np.array([0.013691235936281685, -0.011460794535925297, 0.15802612597732474]),
+        },
+    },
+}
+# END RECORDED

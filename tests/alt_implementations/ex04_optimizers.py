@@ -148,17 +148,17 @@ def sgd_step(params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0,
 def adam_step(params: Iterable[torch.Tensor], state: dict, lr: float = 1e-3,
               betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
     beta1, beta2 = betas
-    state["t"] = state.get("t", 0) + 1
-    t = state["t"]
-    step_size = lr / (1.0 - beta1**t)
-    root_correction = math.sqrt(1.0 - beta2**t)
     with torch.no_grad():
         for index, p in enumerate(params):
             if p.grad is None:
                 continue
             if index not in state:
-                state[index] = (torch.zeros_like(p), torch.zeros_like(p))
-            first, second = state[index]
+                state[index] = (torch.zeros_like(p), torch.zeros_like(p), [0])
+            first, second, count = state[index]
+            count[0] += 1  # torch counts steps per parameter
+            t = count[0]
+            step_size = lr / (1.0 - beta1**t)
+            root_correction = math.sqrt(1.0 - beta2**t)
             first.lerp_(p.grad, 1.0 - beta1)
             second.mul_(beta2).addcmul_(p.grad, p.grad, value=1.0 - beta2)
             p.addcdiv_(first, second.sqrt().div_(root_correction).add_(eps), value=-step_size)
