@@ -29,6 +29,7 @@ from autograder import paths
 from hardway.catalogue import TOPICS, Topic, topic_by_module
 
 if TYPE_CHECKING:
+    from autograder.nbgrading import LoopReport
     from autograder.results import GradeReport
 
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_GRADER_ERROR = 0, 1, 2, 3
@@ -106,13 +107,21 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks_cmd = commands.add_parser("notebooks", help="write source/ from the modules and release/ with nbgrader")
     notebooks_cmd.add_argument("--check", action="store_true", help="only report stale notebooks (exit 1 if any)")
 
+    init_cmd = commands.add_parser("course-init", help="make an nbgrader course folder: the kit's nbgrader_config.py "
+                                   "and source/, the release and the gradebook")
+    init_cmd.add_argument("course", type=Path, metavar="COURSE_DIR", help="a new (or empty) folder, outside the kit")
+
     loop_cmd = commands.add_parser("nbgrader-loop", help="collect, autograde (in parallel), feedback and export "
                                    "with real nbgrader")
-    loop_cmd.add_argument("course", type=Path, help="the nbgrader course directory (holds nbgrader_config.py)")
+    loop_cmd.add_argument("course", type=Path, metavar="COURSE_DIR",
+                          help="the nbgrader course folder (holds nbgrader_config.py; see `course-init`)")
     loop_cmd.add_argument("assignment", help="e.g. ex01_forward_autodiff")
     loop_cmd.add_argument("--collect-from", type=Path, default=None,
                           help="a folder of student folders, each holding that student's notebook")
+    loop_cmd.add_argument("--student", action="append", default=None, metavar="NAME",
+                          help="only this student (repeatable): regrade them, keep everyone else's grades")
     loop_cmd.add_argument("--jobs", type=int, default=2, help="students autograded at once (default 2)")
+    loop_cmd.add_argument("--seed", type=int, default=None, help="the grading seed (default: a new one)")
 
     gen_cmd = commands.add_parser("generate-exercises", help="write exercises/ from solutions/ (stubs for answers)")
     gen_cmd.add_argument("--check", action="store_true", help="only report stale skeletons (exit 1 if any)")
@@ -378,22 +387,75 @@ def run_notebooks(args: argparse.Namespace) -> int:
                             "source/ and release/ are up to date")
 
 
-def run_nbgrader_loop(args: argparse.Namespace) -> int:
-    if not (args.course / "nbgrader_config.py").exists():
-        console.print(f"[red]autograder: {args.course} has no nbgrader_config.py; pass the course directory.[/]")
-        return EXIT_USAGE
-    from autograder.nbgrading import run_loop
+def run_course_init(args: argparse.Namespace) -> int:
+    paths.require_checkout()
+    from autograder.notebooks import init_course
 
     try:
-        report = run_loop(args.course, args.assignment, collect_from=args.collect_from, jobs=args.jobs)
+        assignments = init_course(args.course)
+    except FileExistsError as error:
+        console.print(f"[red]autograder: {escape(str(error))}[/]")
+        return EXIT_USAGE
     except RuntimeError as error:
-        console.print(f"[red]autograder: {error}[/]")
+        console.print(f"[red]autograder: course-init failed: {escape(str(error))}[/]")
         return EXIT_GRADER_ERROR
-    console.print(f"{len(report.graded)} autograded, {len(report.feedback)} feedback files, "
-                  f"grades in {report.grades_csv}.")
-    for student, problem in sorted(report.problems.items()):
-        console.print(f"  [red]{student}[/]: {problem}")
+    console.print(f"Made the course {args.course}: nbgrader_config.py, source/ and release/ for "
+                  f"{len(assignments)} assignments ({', '.join(assignments)}), all in its gradebook.")
+    console.print(f"Hand out {args.course / 'release'}/<assignment>/ (the notebook and its public tests). Put "
+                  f"each student's notebook in {args.course / 'downloads'}/<student>/<assignment>.ipynb, then run "
+                  f"`autograder nbgrader-loop {args.course} <assignment> --collect-from {args.course / 'downloads'}`.")
     return EXIT_OK
+
+
+def run_nbgrader_loop(args: argparse.Namespace) -> int:
+    if not (args.course / "nbgrader_config.py").exists():
+        console.print(f"[red]autograder: {escape(str(args.course))} has no nbgrader_config.py; pass the course "
+                      "folder (make one with `autograder course-init COURSE_DIR`).[/]")
+        return EXIT_USAGE
+    if args.collect_from is not None and not args.collect_from.is_dir():
+        console.print(f"[red]autograder: --collect-from {escape(str(args.collect_from))} is not a folder.[/]")
+        return EXIT_USAGE
+    from autograder.nbgrading import LoopError, run_loop
+
+    if args.course.absolute().resolve() == paths.KIT_ROOT:
+        console.print("Note: the course is the kit's checkout; its data (gradebook.db, submitted/, ...) is ignored "
+                      "by git, but a course folder of its own (`autograder course-init COURSE_DIR`) keeps it apart.")
+    try:
+        report = run_loop(args.course, args.assignment, collect_from=args.collect_from, jobs=args.jobs,
+                          seed=args.seed, students=args.student)
+    except LoopError as error:
+        if error.report is not None:
+            print_loop_problems(error.report)
+        console.print(f"[red]autograder: the nbgrader loop stopped at its {escape(str(error))}[/]")
+        return EXIT_GRADER_ERROR
+    for note in report.notes:
+        console.print(f"Note: {escape(note)}")
+    print_loop_table(report, args.assignment)
+    console.print(f"{len(report.graded)} of {len(report.students)} students graded (seed {report.seed}), "
+                  f"{len(report.feedback)} feedback files, grades in {report.grades_csv}.")
+    console.print("Time per stage: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.seconds.items()))
+    return EXIT_OK
+
+
+def print_loop_problems(report: LoopReport) -> None:
+    for student, problem in sorted(report.problems.items()):
+        console.print(f"  [red]{escape(student)}[/]: {escape(problem)}")
+
+
+def print_loop_table(report: LoopReport, assignment: str) -> None:
+    """One row per student of the run: score out of the most possible, and status (graded, or why not)."""
+    table = Table(title=f"{assignment}: grades", title_justify="left")
+    table.add_column("student", overflow="fold")
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("status", overflow="fold")
+    rows = {row["student_id"]: row for row in report.rows}
+    for student in report.students:
+        row = rows.get(student, {})
+        score = f"{float(row['score']):g} / {float(row['max_score']):g}" if row.get("score") else "-"
+        status = report.status(student)
+        style = "green" if status == "graded" else ("yellow" if status.startswith("graded") else "red")
+        table.add_row(escape(student), score, f"[{style}]{escape(status)}[/]")
+    console.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -405,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"grade": run_grade, "demo": run_demo, "generate-exercises": run_generate,
                 "grade-repo": run_grade_repo, "grade-roster": run_grade_roster,
                 "release-template": run_release_template, "gradescope-zip": run_gradescope_zip,
-                "notebooks": run_notebooks, "nbgrader-loop": run_nbgrader_loop,
+                "notebooks": run_notebooks, "nbgrader-loop": run_nbgrader_loop, "course-init": run_course_init,
                 "record-expectations": run_record_expectations}
     return handlers[args.command](args)
 

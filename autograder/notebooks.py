@@ -12,7 +12,11 @@ hidden tests included, so the two channels cannot drift apart.
 
 `write_source` writes ``source/<exercise>/<exercise>.ipynb`` and a copy of
 the public tests beside it (nbgrader releases both); `release_notebooks` runs
-the real ``nbgrader generate_assignment`` to make ``release/``.
+the real ``nbgrader generate_assignment`` to make ``release/``, where
+`NamedStubs` (nbgrader's ClearSolutions, configured in the course's
+``nbgrader_config.py``) replaces each answer by the module skeleton's stub,
+which names its task and function. `init_course` makes a course folder of
+its own for an instructor, away from the kit's checkout.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import ClearSolutions
 
 from autograder import paths
+from autograder.stubgen import StubError, find_regions, make_skeleton
 from autograder.suites import task_points
 from hardway.catalogue import TOPICS, Topic
 
@@ -74,6 +80,17 @@ def _markdown(docstring: str) -> str:
                   .strip("\n") + "\n```\n", text)
 
 
+#: The module docstring's "how to check" paragraph, written for a module's users (`pytest exercises/tests/...`).
+CHECK_WITH_PYTEST = re.compile(r"Check your work with::\n\n    pytest \S+(\n|$)")
+CHECK_IN_NOTEBOOK = ("Check your work with the cells under **Check your work** at the end of this notebook: "
+                     "each runs one task's public tests and shows the points earned so far.\\1")
+
+
+def for_notebook(docstring: str) -> str:
+    """A module docstring as a notebook's introduction: checked by its test cells, not by `pytest` on a file."""
+    return CHECK_WITH_PYTEST.sub(CHECK_IN_NOTEBOOK, docstring)
+
+
 def split_module(source: str) -> list[Chunk]:
     """Cut a solution module into notebook cells, in order."""
     tree = ast.parse(source)
@@ -81,7 +98,7 @@ def split_module(source: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     body = list(tree.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-        chunks.append(Chunk("markdown", _markdown(ast.get_docstring(tree) or ""), "introduction"))
+        chunks.append(Chunk("markdown", _markdown(for_notebook(ast.get_docstring(tree) or "")), "introduction"))
         start = body.pop(0).end_lineno or 0
     else:
         start = 0
@@ -188,14 +205,59 @@ def write_source(check: bool = False) -> list[Path]:
     return stale
 
 
+class NamedStubs(ClearSolutions):
+    """nbgrader's ClearSolutions, with the stub of the module skeleton in place of one text for every answer.
+
+    Each solution region of a code cell becomes ``raise NotImplementedError("Task 1.2: implement
+    AutoDiff.__mul__ (see its docstring)")`` (`autograder.stubgen`), so a notebook's failing test
+    names the function to write, as the module's does. A cell the skeleton maker cannot read keeps
+    nbgrader's own `code_stub`.
+    """
+
+    def _replace_solution_region(self, cell: nbformat.NotebookNode, language: str) -> bool:
+        if cell.cell_type == "code" and language == "python":
+            try:
+                regions = find_regions(cell.source)
+            except (SyntaxError, StubError):
+                regions = []
+            if regions:
+                stubbed = make_skeleton(cell.source)
+                cell.source = stubbed if cell.source.endswith("\n") else stubbed.removesuffix("\n")
+                return True
+        return super()._replace_solution_region(cell, language)
+
+
+def _environment() -> dict[str, str]:
+    """This process's environment with the kit's bin/ first on PATH (nbgrader runs `alembic` by name)."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
 def generate_release(course: Path, topics: list[Topic] | None = None) -> None:
-    """Run the real `nbgrader generate_assignment` for each exercise (default: all) in `course`."""
-    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    for topic in topics or TOPICS:
-        run = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", topic.module, "--force",
-                              "--create"], cwd=course, capture_output=True, text=True, timeout=600, env=environment)
+    """Run the real `nbgrader generate_assignment` for each exercise (default: all) in `course`.
+
+    All of them at once (one nbgrader, `*`) when `course/source` holds just the kit's exercises.
+    """
+    names = [topic.module for topic in topics or TOPICS]
+    present = sorted(path.name for path in (course / "source").iterdir() if path.is_dir())
+    for name in ["*"] if present == sorted(names) and len(names) > 1 else names:
+        run = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force", "--create"],
+                             cwd=course, capture_output=True, text=True, timeout=600, env=_environment())
         if run.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_assignment {topic.module} failed:\n{run.stdout}{run.stderr}")
+            raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{run.stdout}{run.stderr}")
+
+
+def init_course(destination: Path) -> list[str]:
+    """Make a course folder: the kit's nbgrader_config.py and source/, then release/ and the gradebook.
+
+    `destination` must be new or empty: a course holds students' data and belongs outside the kit's checkout.
+    """
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        raise FileExistsError(f"{destination} is not an empty folder; choose a new folder for the course")
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(NBGRADER_CONFIG, destination / "nbgrader_config.py")
+    shutil.copytree(SOURCE_DIR, destination / "source", ignore=shutil.ignore_patterns("__pycache__"))
+    generate_release(destination)
+    return [topic.module for topic in TOPICS]
 
 
 def release_notebooks(check: bool = False) -> list[Path]:

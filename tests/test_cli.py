@@ -56,7 +56,7 @@ def test_demo_says_what_it_is_grading_as_it_goes(monkeypatch, capsys, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["grade", "grade-repo", "grade-roster", "release-template", "notebooks",
-                                     "nbgrader-loop", "generate-exercises", "gradescope-zip", "demo"])
+                                     "course-init", "nbgrader-loop", "generate-exercises", "gradescope-zip", "demo"])
 def test_every_subcommand_still_has_its_help(command):
     with pytest.raises(SystemExit) as exited:
         cli.main([command, "--help"])

@@ -4,16 +4,22 @@ One course is built for the module and the whole loop is run once on it. Among
 its students are hostile ones, one for each way a notebook used to fool the
 loop: mallory patches the checking machinery, eve starts a daemon that edits
 the gradebook, heidi prints the hidden tests and the reference answers, kim has
-eleven cells that kill the kernel.
+eleven cells that kill the kernel. The course starts as a fresh clone of the
+kit does: nbgrader_config.py, source/ and the committed release/, and no
+gradebook, so the loop itself must put the assignment in the gradebook.
 """
 
 from __future__ import annotations
 
 import ast
 import base64
+import copy
 import csv
+import datetime
 import html
+import io
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -27,16 +33,18 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade
 
-from autograder import kernel_jail, leaks, paths
+from rich.console import Console
+
+from autograder import cli, kernel_jail, leaks, nbgrading, paths
 from autograder.cli import PARTIAL_EXAMPLE
 from autograder.grading import ALLOW_PROCESS_ISOLATION, grade
 from autograder.kernel_jail import TIMED_OUT, JailedKernelManager, jail_works, run_reaped
-from autograder.nbgrading import (ResilientExecute, database_url, grade_notebook, manual_fields,
-                                  restore_manual_fields, run_loop)
+from autograder.nbgrading import (LoopError, ResilientExecute, _nbgrader, database_url, grade_notebook,
+                                  manual_fields, open_gradebook, prepare_course, restore_manual_fields, run_loop)
 from autograder.notebook_code import module_source, notebook_module
-from autograder.notebooks import (RELEASE_DIR, SOURCE_DIR, build_notebook, generate_release, release_notebooks,
+from autograder.notebooks import (RELEASE_DIR, SOURCE_DIR, build_notebook, release_notebooks,
                                   task_of_test_cell, write_source)
-from autograder.stubgen import make_skeleton
+from autograder.stubgen import find_regions, make_skeleton
 from autograder.suites import task_points
 from hardway.catalogue import TOPICS, topic_by_module
 
@@ -164,11 +172,11 @@ def course(tmp_path_factory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("course")
     shutil.copyfile(paths.KIT_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(SOURCE_DIR / EX01, root / "source" / EX01)
-    generate_release(root, [topic_by_module(EX01)])
+    shutil.copytree(RELEASE_DIR / EX01, root / "release" / EX01)  # as committed: no gradebook yet
     release = nbformat.read(root / "release" / EX01 / NOTEBOOK, as_version=4)
     source = nbformat.read(root / "source" / EX01 / NOTEBOOK, as_version=4)
     incoming = root / "incoming"
-    everything = {"alice", "dave", "frank", "eve", "heidi", "kim"}
+    everything = {"alice", "dave", "frank", "eve", "heidi", "kim", "judy"}
     notebooks = {student: student_notebook(release, source, None) for student in everything}
     notebooks["bob"] = student_notebook(release, source, set())
     notebooks["carol"] = student_notebook(release, source, {"answer-add", "answer-mul", "answer-square"})
@@ -191,19 +199,35 @@ def course(tmp_path_factory) -> tuple[Path, dict]:
     for grade_id in list(answer_cells(notebooks["kim"]))[:11]:
         insert_after(notebooks["kim"], grade_id, CRASHER)
     insert_after(notebooks["kim"], "given-setup", COUNTER)
+    # judy: every answer right, and a test cell twice, which makes nbgrader's autograde itself fail.
+    duplicate = copy.deepcopy(next(cell for cell in notebooks["judy"].cells
+                                   if cell.metadata.nbgrader.get("grade_id") == "test-task-1-1"))
+    duplicate["id"] = "a-second-test-cell"
+    notebooks["judy"].cells.insert(3, duplicate)
     for student, notebook in notebooks.items():
         (incoming / student).mkdir(parents=True)
         nbformat.write(notebook, incoming / student / NOTEBOOK)
+    (incoming / "alice" / "timestamp.txt").write_text("2000-01-01 00:00:00.000000 UTC")  # hers: not kept
+    os.utime(incoming / "alice" / NOTEBOOK, (ALICE_SUBMITTED.timestamp(), ALICE_SUBMITTED.timestamp()))
     (incoming / "gina").mkdir()
     (incoming / "gina" / NOTEBOOK).write_text('{"cells": [ this is not json')
     (incoming / "ivan").mkdir()
+    output = io.StringIO()
+    nbgrading.console, kept = Console(file=output, width=200, highlight=False), nbgrading.console
     started = time.perf_counter()
-    report = run_loop(root, EX01, collect_from=incoming, jobs=2)
+    try:
+        report = run_loop(root, EX01, collect_from=incoming, jobs=2)
+    finally:
+        nbgrading.console = kept
     seconds = time.perf_counter() - started
-    grades = {row["student_id"]: float(row["score"]) for row in csv.DictReader(report.grades_csv.open())
-              if row["assignment"] == EX01}
+    rows = {row["student_id"]: row for row in csv.DictReader(report.grades_csv.open()) if row["assignment"] == EX01}
+    grades = {student: float(row["score"]) for student, row in rows.items()}
     print(f"\nthe loop took {seconds:.1f} s for {len(notebooks) + 2} students ({report.seconds})")
-    return root, {"report": report, "grades": grades}
+    return root, {"report": report, "grades": grades, "rows": rows, "output": output.getvalue()}
+
+
+#: When alice's notebook file was last changed, in the folder the loop collects from.
+ALICE_SUBMITTED = datetime.datetime(2024, 3, 1, 12, 30, tzinfo=datetime.timezone.utc)
 
 
 def total_points() -> float:
@@ -477,3 +501,161 @@ def kernel_public_points(notebook: nbformat.NotebookNode, folder: Path) -> dict[
                    resources={"metadata": {"path": str(folder)}}).execute()
     return {task: float(next(out for out in cell.outputs if out.output_type == "execute_result").data["text/plain"])
             for task, cell in tests.items()}
+
+
+# -- a fresh course, and what the loop tells the instructor ----------------------------------------
+
+
+def test_the_loop_puts_a_fresh_clones_assignment_in_the_gradebook_and_keeps_its_release(course):
+    root, data = course
+    assert any(note.startswith(f"put {EX01} in the gradebook") for note in data["report"].notes)
+    assert not any("differs" in note for note in data["report"].notes), data["report"].notes
+    for path in (RELEASE_DIR / EX01).iterdir():
+        assert (root / "release" / EX01 / path.name).read_bytes() == path.read_bytes()
+    with open_gradebook(root) as gradebook:
+        cells = gradebook.find_assignment(EX01).notebooks[0].grade_cells
+        assert {task_of_test_cell(cell.name) for cell in cells} == set(topic_by_module(EX01).tasks)
+
+
+def test_a_course_without_a_release_gets_one_and_a_wrong_assignment_names_the_stage(tmp_path):
+    shutil.copyfile(paths.KIT_ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    shutil.copytree(SOURCE_DIR / EX01, tmp_path / "source" / EX01)
+    assert prepare_course(tmp_path, EX01) == [f"made release/{EX01} from source/ and put {EX01} in the gradebook"]
+    assert (tmp_path / "release" / EX01 / NOTEBOOK).read_bytes() == (RELEASE_DIR / EX01 / NOTEBOOK).read_bytes()
+    assert prepare_course(tmp_path, EX01) == []  # nothing left to do
+    with pytest.raises(LoopError, match=r"^prepare: ex01_typo is not in .* course-init") as raised:
+        run_loop(tmp_path, "ex01_typo")
+    assert raised.value.report is not None
+
+
+def test_the_loop_finds_nbgraders_tools_without_an_activated_environment(tmp_path, monkeypatch):
+    """nbgrader's Gradebook runs `alembic` by name: the kit's bin/ goes on PATH, else a clear message."""
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    with open_gradebook(tmp_path) as gradebook:
+        assert gradebook.assignments == []
+    assert os.environ["PATH"].split(os.pathsep)[0] == str(nbgrading.KIT_BIN)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(nbgrading, "KIT_BIN", tmp_path / "no-such-bin")
+    (tmp_path / "gradebook.db").unlink()
+    with pytest.raises(LoopError, match=r"^tools: nbgrader needs the command `alembic`, which is neither on PATH"):
+        with open_gradebook(tmp_path):
+            pass
+
+
+def test_every_autograde_failure_names_its_student_and_stage_and_the_grader_still_grades(course):
+    report, grades = course[1]["report"], course[1]["grades"]
+    assert report.problems["judy"].startswith("autograde: nbgrader autograde failed: ")
+    assert "exists multiple times" in report.problems["judy"]
+    assert "judy" in report.graded and grades["judy"] == total_points()
+    assert report.problems["ivan"].startswith("check: missing notebook")
+    assert report.problems["gina"].startswith("check: ") and report.problems["heidi"].startswith("feedback: ")
+    assert report.status("alice") == "graded" and report.status("ivan").startswith("not graded: check: ")
+
+
+def test_grades_csv_has_a_column_per_task_a_status_and_the_submission_time(course):
+    rows, points = course[1]["rows"], task_points(topic_by_module(EX01))
+    assert [float(rows["carol"][f"task {task}"]) for task in points] == [
+        points["1.1"].total, 0, 0, 0, 0]
+    assert all(float(rows["alice"][f"task {task}"]) == points[task].total for task in points)
+    assert rows["alice"]["status"] == "graded" and rows["bob"]["status"] == "graded"
+    assert rows["ivan"]["status"].startswith("not graded: check: missing notebook")
+    assert "not a readable notebook" in rows["gina"]["status"]
+    assert rows["judy"]["status"].startswith("graded; autograde: nbgrader autograde failed")
+    assert rows["alice"]["timestamp"] == "2024-03-01 12:30:00"  # her file's time, not her own timestamp.txt
+    assert rows["judy"]["timestamp"] and rows["ivan"]["timestamp"]  # recorded even where autograde failed
+    with open_gradebook(course[0]) as gradebook:
+        assert gradebook.find_submission(EX01, "alice").timestamp == ALICE_SUBMITTED.replace(tzinfo=None)
+
+
+def test_the_loop_names_each_student_as_it_goes_and_ends_with_a_table(course):
+    report, output = course[1]["report"], course[1]["output"]
+    for student in ("alice", "bob", "judy", "kim"):
+        assert re.search(rf"^autograded {student} \(\d+\.\d s\): ", output, flags=re.M), output
+        assert f"graded {student}'s {EX01}: " in output
+    table = io.StringIO()
+    cli.console, kept = Console(file=table, width=300, highlight=False), cli.console
+    try:
+        cli.print_loop_table(report, EX01)
+    finally:
+        cli.console = kept
+    lines = table.getvalue().splitlines()
+    row = {student: next(line for line in lines if re.match(rf"\W*{student}\b", line)) for student in report.students}
+    assert re.search(rf"\b{total_points():g} / {total_points():g}\b.*\bgraded\b", row["alice"])
+    assert re.search(rf"\b0 / {total_points():g}\b.*\bnot graded: check: missing notebook", row["ivan"])
+
+
+def test_nbgrader_commands_in_the_course_raise_no_config_warning(course):
+    said = _nbgrader(course[0], "db", "assignment", "list", f"--CourseDirectory.db_url={database_url(course[0])}")
+    assert said.returncode == 0 and EX01 in said.stdout
+    assert "WARNING" not in said.stdout + said.stderr, said.stderr
+
+
+def test_release_stubs_name_the_task_and_function_as_the_module_skeleton_does():
+    for topic in TOPICS:
+        release = nbformat.read(RELEASE_DIR / topic.module / f"{topic.module}.ipynb", as_version=4)
+        stubs = [line.strip() for cell in release.cells if cell.cell_type == "code"
+                 for line in cell.source.splitlines() if "NotImplementedError" in line]
+        wanted = [f'raise NotImplementedError("Task {region.task}: implement {region.qualname} (see its docstring)")'
+                  for region in find_regions((paths.SOLUTIONS_DIR / topic.filename).read_text())]
+        assert stubs == wanted, topic.module
+
+
+def test_a_notebook_failure_names_the_function_to_write(course):
+    bob = next(path for path in course[1]["report"].feedback if path.parent.parent.name == "bob").read_text()
+    assert "Task 1.2: not done yet: implement AutoDiff." in html.unescape(bob)
+    assert "replace this line with your code" not in bob
+
+
+def test_notebook_introductions_say_how_to_check_work_in_the_notebook():
+    for topic in TOPICS:
+        notebook = build_notebook(topic)
+        text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+        assert "pytest" not in text and "exercises/tests" not in text, topic.module
+        assert "cells under **Check your work**" in notebook.cells[1].source
+
+
+def test_course_init_refuses_a_folder_that_is_not_empty(tmp_path):
+    from autograder.notebooks import init_course
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not an empty folder"):
+        init_course(tmp_path)
+    assert cli.main(["course-init", str(tmp_path)]) == cli.EXIT_USAGE
+
+
+@pytest.mark.skipif(not (paths.KIT_ROOT / ".git").exists(), reason="needs the kit's git checkout")
+def test_students_data_in_the_kits_own_folder_is_ignored_by_git():
+    import subprocess
+
+    data = ["gradebook.db", "submitted/alice/ex01/a.ipynb", "autograded/alice/x", "feedback/alice/x.html",
+            "downloads/alice/a.ipynb", "grades.csv", f"grader-{EX01}.json", ".nbgrader.log", "grades/grades.csv"]
+    for path in data:
+        ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=paths.KIT_ROOT)
+        assert ignored.returncode == 0, f"{path} would land in the kit's checkout"
+    kept = subprocess.run(["git", "check-ignore", "-q", f"release/{EX01}/{NOTEBOOK}"], cwd=paths.KIT_ROOT)
+    assert kept.returncode == 1
+
+
+def test_without_an_autograded_notebook_feedback_is_skipped_not_blamed_on_the_wrong_stage(tmp_path, monkeypatch):
+    """Before: every autograde failed, and the loop stopped at generate_feedback ('No notebooks were matched')."""
+    report = nbgrading.LoopReport(students=["alice"], graded=["alice"])
+    monkeypatch.setattr(nbgrading, "_nbgrader", lambda *args, **kwargs: pytest.fail(f"ran nbgrader {args[1:]}"))
+    nbgrading.feedback_stage(tmp_path, EX01, report)
+    assert report.notes == ["no feedback generated: no notebook of this run was autograded"]
+
+
+def test_a_stage_that_fails_for_the_course_is_named_after_each_students_problem(monkeypatch, tmp_path, capsys):
+    (tmp_path / "nbgrader_config.py").write_text("")
+
+    def failing(*args, **kwargs):
+        report = nbgrading.LoopReport(students=["alice", "bob"])
+        report.add_problem("bob", "autograde", "nbgrader autograde failed: KeyError: 'grade_id'")
+        error = LoopError("export", "nbgrader export failed: disk full")
+        error.report = report
+        raise error
+
+    monkeypatch.setattr(nbgrading, "run_loop", failing)
+    assert cli.main(["nbgrader-loop", str(tmp_path), EX01]) == cli.EXIT_GRADER_ERROR
+    said = " ".join(capsys.readouterr().out.split())
+    assert "bob: autograde: nbgrader autograde failed: KeyError: 'grade_id'" in said
+    assert "the nbgrader loop stopped at its export: nbgrader export failed: disk full" in said
