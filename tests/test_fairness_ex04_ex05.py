@@ -1,7 +1,7 @@
 """Fair grading of exercises 4 and 5: correct code gets full marks on every grading seed.
 
 Three correct implementations of each exercise are graded by the public and
-hidden tests over many grading seeds (in-process, as `tests/test_seeds.py`
+hidden tests over many grading seeds (in-process, as `tests/test_fairness.py`
 does, under the grader's own ``grading.ini``): the reference solution, the
 deliberately different alternative (`tests/alt_implementations`) and a
 "natural" one written from the skeleton's docstrings and public tests alone

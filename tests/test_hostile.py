@@ -34,6 +34,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     isolation_mode() != NAMESPACES, reason=f"the jail cannot be made here: {why_no_namespaces()}")]
 
 REPORTS = {"results.json", "junit.xml", "summary.md"}
+#: Folders of the checkout that tools rewrite as they please (and git ignores); the venv is checked on its own.
+CACHES = {"__pycache__", ".git", ".venv", ".ruff_cache", ".mypy_cache", ".pytest_cache", ".hypothesis"}
 BUDGET_S = 12
 CALL_TIMEOUT_S = 3
 
@@ -48,7 +50,7 @@ def snapshot(root: Path, *, content: bool) -> dict[str, tuple]:
 
     facts = {}
     for folder, directories, files in os.walk(root):
-        directories[:] = [d for d in directories if d not in ("__pycache__", ".git", ".venv")]
+        directories[:] = [d for d in directories if d not in CACHES]
         for name in files + directories:
             path = Path(folder, name)
             info = path.lstat()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
 
 import pytest
 
-from helpers import run_cli, write_submission
+from helpers import write_submission
 from mutants import Mutant, all_mutants
 
 MUTANTS = all_mutants()
@@ -23,28 +24,34 @@ def mutant_id(mutant: Mutant) -> str:
     return f"{mutant.topic.split('_')[0]}: {mutant.name}"
 
 
+def grade_mutant(folder: Path, topic: str, task: str | None) -> dict:
+    """Grade one mutant on its task's tests with the real grader, as `autograder grade` does; results.json's data."""
+    from autograder.grading import grade
+    from hardway.catalogue import topic_by_module
+
+    report = grade(folder, seed=3, topics=[topic_by_module(topic)], tasks=frozenset({task}) if task else None,
+                   call_timeout_s=20)
+    return report.to_gradescope()
+
+
 @pytest.fixture(scope="module")
 def graded(request, tmp_path_factory) -> dict[str, dict]:
-    """The selected mutants graded with the real CLI, one run per (topic, task), each run two students at a time.
+    """The selected mutants graded by the real grader (jail included), two at a time.
 
     A mutant is graded on the tests of the task its mistake sits in (all tasks for given code), which
-    is where its points are lost and its hint is given.
+    is where its points are lost and its hint is given. Two long-lived worker processes grade them all,
+    so the interpreter and torch start twice, not once per mutant.
     """
-    selected = {item.callspec.params["mutant"].name for item in request.session.items
-                if "mutant" in getattr(getattr(item, "callspec", None), "params", {})}
-    root, out = tmp_path_factory.mktemp("mutants"), tmp_path_factory.mktemp("mutant-results")
-    groups: dict[tuple[str, str | None], list[Mutant]] = defaultdict(list)
-    for mutant in (m for m in MUTANTS if m.name in selected):
-        groups[(mutant.topic, mutant.task)].append(mutant)
-    for (topic, task), mutants in groups.items():
-        folders = [write_submission(root / folder_name(m), m.source(), name=f"{topic}.py") for m in mutants]
-        scope = ["--task", task] if task else []
-        target = out / folders[0].name if len(folders) == 1 else out  # one submission: reports go straight in --out
-        completed = run_cli("grade", *map(str, folders), "--topic", topic, *scope, "--seed", "3", "--out", str(target),
-                            "--timeout", "20", "--jobs", "2", timeout=300 + 120 * len(mutants))
-        assert completed.returncode == 0, completed.stdout + completed.stderr
-    return {m.name: json.loads((out / folder_name(m) / "results.json").read_text()) for m in MUTANTS
-            if m.name in selected}
+    selected = [mutant for mutant in MUTANTS if mutant.name in {
+        item.callspec.params["mutant"].name for item in request.session.items
+        if "mutant" in getattr(getattr(item, "callspec", None), "params", {})}]
+    root = tmp_path_factory.mktemp("mutants")
+    with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
+        futures = {mutant.name: pool.submit(grade_mutant, write_submission(root / folder_name(mutant), mutant.source(),
+                                                                           name=f"{mutant.topic}.py"),
+                                            mutant.topic, mutant.task)
+                   for mutant in selected}
+        return {name: future.result(timeout=600) for name, future in futures.items()}
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=mutant_id)
