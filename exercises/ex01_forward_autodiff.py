@@ -405,3 +405,31 @@ def vectorised_derivative(f: Callable[[AutoDiff], Any], xs: Sequence[float] | np
     """
     # YOUR CODE HERE
     raise NotImplementedError("Task 1.5: implement vectorised_derivative (see its docstring)")
+
+
+if __name__ == "__main__":
+    # Try it, once tasks 1.2, 1.3 and 1.5 work: a function and its exact derivative, next to finite differences.
+    import argparse
+    import os
+
+    import matplotlib.pyplot as plt
+
+    parser = argparse.ArgumentParser(description="Plot f and f' from AutoDiff against central differences")
+    parser.add_argument("--save", metavar="PATH", help="save the picture to PATH (a .png) instead of showing it")
+    args, _ = parser.parse_known_args()  # known ones only: a notebook's kernel passes arguments of its own
+
+    def f(x):  # any program made of AutoDiff's operations
+        return sin(x) * exp(-x / 3)
+
+    xs = np.linspace(0.0, 10.0, 200)
+    central = (f(AutoDiff(xs + 1e-4)).value - f(AutoDiff(xs - 1e-4)).value) / 2e-4
+    plt.plot(xs, f(AutoDiff(xs)).value, label="f(x) = sin(x) exp(-x/3)")
+    plt.plot(xs, vectorised_derivative(f, xs), label="f'(x) by AutoDiff, exact, one pass")
+    plt.plot(xs[::8], central[::8], "k.", label="f'(x) by central differences")
+    plt.xlabel("x")
+    plt.legend()
+    if args.save or plt.get_backend().lower() == "agg":  # Agg: matplotlib found no display
+        plt.savefig(args.save or "tryit_ex01.png", dpi=120, bbox_inches="tight")
+        print("saved the picture to", os.path.abspath(args.save or "tryit_ex01.png"))
+    else:
+        plt.show()

@@ -293,3 +293,27 @@ def fit_gaussian(image: torch.Tensor, pos0: Sequence[float], sigma0: float, lr: 
     """
     # YOUR CODE HERE
     raise NotImplementedError("Task 3.6: implement fit_gaussian (see its docstring)")
+
+
+if __name__ == "__main__":
+    # Try it, once task 3.5 work: autograd fits a sine wave to noisy data.
+    import argparse
+    import os
+
+    import matplotlib.pyplot as plt
+
+    parser = argparse.ArgumentParser(description="Plot a sine fitted by autograd")
+    parser.add_argument("--save", metavar="PATH", help="save the picture to PATH (a .png) instead of showing it")
+    args, _ = parser.parse_known_args()  # known ones only: a notebook's kernel passes arguments of its own
+
+    x, y = make_sine_data(omega=2.0, t=0.5)
+    omega, t = fit_sine(x, y, omega0=1.5, t0=0.0, lr=0.5, steps=300)
+    plt.plot(x, y, ".", color="grey", label="data: sin(2.0 x + 0.5) + noise")
+    plt.plot(x, torch.sin(omega * x + t), label=f"fit: sin({omega:.2f} x + {t:.2f})")
+    plt.xlabel("x")
+    plt.legend()
+    if args.save or plt.get_backend().lower() == "agg":  # Agg: matplotlib found no display
+        plt.savefig(args.save or "tryit_ex03.png", dpi=120, bbox_inches="tight")
+        print("saved the picture to", os.path.abspath(args.save or "tryit_ex03.png"))
+    else:
+        plt.show()

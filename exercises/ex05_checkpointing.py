@@ -408,3 +408,31 @@ def load_for_device(path: PathLike, model: nn.Module, device: str | torch.device
     """
     # YOUR CODE HERE
     raise NotImplementedError("Task 5.6: implement load_for_device (see its docstring)")
+
+
+if __name__ == "__main__":
+    # Try it, once tasks 5.1 to 5.4 work: a run interrupted and resumed retraces the uninterrupted one.
+    import argparse
+    import os
+
+    import matplotlib.pyplot as plt
+
+    parser = argparse.ArgumentParser(description="Plot the losses of a run stopped and resumed from its checkpoint")
+    parser.add_argument("--save", metavar="PATH", help="save the picture to PATH (a .png) instead of showing it")
+    args, _ = parser.parse_known_args()  # known ones only: a notebook's kernel passes arguments of its own
+
+    data = make_classification_data(200, seed=0)
+    with tempfile.TemporaryDirectory() as folder:
+        straight = train_resumable(make_small_mlp, data, 20, Path(folder) / "straight.pt", seed=0)
+        train_resumable(make_small_mlp, data, 20, Path(folder) / "resumed.pt", seed=0, stop_after=8)
+        resumed = train_resumable(make_small_mlp, data, 20, Path(folder) / "resumed.pt", seed=0)
+    plt.plot(range(1, 21), straight, linewidth=6, alpha=0.4, label="20 epochs in one go")
+    plt.plot(range(1, 21), resumed, "k.--", label="stopped after 8, resumed from the checkpoint")
+    plt.axvline(8.5, color="grey", linestyle=":")
+    plt.gca().set(xlabel="epoch", ylabel="training loss")
+    plt.legend()
+    if args.save or plt.get_backend().lower() == "agg":  # Agg: matplotlib found no display
+        plt.savefig(args.save or "tryit_ex05.png", dpi=120, bbox_inches="tight")
+        print("saved the picture to", os.path.abspath(args.save or "tryit_ex05.png"))
+    else:
+        plt.show()

@@ -430,9 +430,22 @@ def plot_losses(curves: dict[str, Sequence[float]], ax: Axes | None = None) -> A
 
 
 if __name__ == "__main__":
-    # Once tasks 4.1, 4.2 and 4.6 work: three optimizers, one problem, the same starting point.
+    # Try it, once tasks 4.1, 4.2 and 4.6 work: three optimizers, one problem, the same starting point.
+    import argparse
+    import os
+
+    import matplotlib.pyplot as plt
+
+    parser = argparse.ArgumentParser(description="Plot the losses of three optimizers")
+    parser.add_argument("--save", metavar="PATH", help="save the picture to PATH (a .png) instead of showing it")
+    args, _ = parser.parse_known_args()  # known ones only: a notebook's kernel passes arguments of its own
+
     features, targets = make_regression_data(seed=1)
     curves = compare_optimizers(lambda: nn.Linear(features.shape[1], 1), features, targets.unsqueeze(1),
                                 lr=0.05, epochs=100)
     plot_losses(curves)
-    plt.show()
+    if args.save or plt.get_backend().lower() == "agg":  # Agg: matplotlib found no display
+        plt.savefig(args.save or "tryit_ex04.png", dpi=120, bbox_inches="tight")
+        print("saved the picture to", os.path.abspath(args.save or "tryit_ex04.png"))
+    else:
+        plt.show()

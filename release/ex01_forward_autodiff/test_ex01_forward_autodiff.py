@@ -294,17 +294,22 @@ def test_jvp_is_a_directional_derivative(submission):
 
 @pytest.mark.task("1.5", points=2)
 def test_products_work_elementwise_on_arrays(submission):
-    call = "y = AutoDiff(np.array([1.0, 2.0, 3.0]), np.ones(3)) * AutoDiff(np.array([4.0, 5.0, 6.0]), np.zeros(3))\n" \
-           "y.value, y.gradient"
-    expect.close(call, submission.run(call), (np.array([4.0, 10.0, 18.0]), np.array([4.0, 5.0, 6.0])),
+    xs = np.array([1.0, 2.0, 3.0])
+    call = "vectorised_derivative(lambda x: x * (x + 1.0), xs)"
+    # (x (x + 1))' = 2x + 1 at every point at once
+    expect.close(call, submission.run(call, xs=xs), 2 * xs + 1,
                  hint="with numpy arrays inside, the same formulas apply element by element")
+    total = "(AutoDiff(np.array([1.0, 2.0, 3.0]), np.ones(3)) * AutoDiff(np.array([4.0, 5.0, 6.0]), np.zeros(3))).sum()"
+    y = f"y = {total}\ny.value, y.gradient"
+    expect.close(y, submission.run(y), (4.0 + 10.0 + 18.0, 4.0 + 5.0 + 6.0),
+                 hint="elementwise products [4, 10, 18] with gradients [4, 5, 6], then summed")
 
 
 @pytest.mark.task("1.5")
 def test_functions_work_elementwise_on_arrays(submission):
     xs = np.linspace(0.1, 2.0, 5)
-    call = "y = sin(AutoDiff(xs, np.ones_like(xs)))\ny.value, y.gradient"
-    expect.close(call, submission.run(call, xs=xs), (np.sin(xs), np.cos(xs)),
+    call = "vectorised_derivative(sin, xs), vectorised_derivative(lambda x: exp(2.0 * x), xs)"
+    expect.close(call, submission.run(call, xs=xs), (np.cos(xs), 2.0 * np.exp(2.0 * xs)),
                  hint="use numpy's functions (np.sin, ...) so arrays work elementwise")
 
 
