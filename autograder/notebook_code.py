@@ -50,9 +50,15 @@ def is_test_cell(cell: nbformat.NotebookNode) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
+def is_demonstration_cell(cell: nbformat.NotebookNode) -> bool:
+    """The locked "Try it" cell (the module's `__main__` block): a picture for the student, not part of the module."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "given-try-it"
+
+
 def student_code_cells(notebook: nbformat.NotebookNode) -> list[str]:
-    """The source of every code cell except the test cells, in notebook order."""
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code" and not is_test_cell(cell)]
+    """The source of every code cell except the test cells and the "Try it" cell, in notebook order."""
+    return [cell.source for cell in notebook.cells
+            if cell.cell_type == "code" and not is_test_cell(cell) and not is_demonstration_cell(cell)]
 
 
 @dataclass
