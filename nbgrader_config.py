@@ -31,7 +31,7 @@ c.OverwriteCells.add_missing_cells = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "autograder.nbgrading.ClearStudentOutputs",
+    "autograder.channels.nbgrader_loop.ClearStudentOutputs",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
@@ -62,8 +62,8 @@ from nbgrader.preprocessors import (  # noqa: E402
     SaveCells,
 )
 
-from autograder.nbgrading import ResilientExecute  # noqa: E402
-from autograder.notebooks import NamedStubs  # noqa: E402
+from autograder.channels.nbgrader_loop import ResilientExecute  # noqa: E402
+from autograder.authoring.notebook_builder import NamedStubs  # noqa: E402
 
 # nbgrader 0.9's list for generate_assignment, with NamedStubs in ClearSolutions' place.
 c.GenerateAssignment.preprocessors = [IncludeHeaderFooter, InstantiateTests, LockCells, NamedStubs, ClearOutput,

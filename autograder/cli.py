@@ -29,7 +29,7 @@ from autograder import paths
 from hardway.catalogue import TOPICS, Topic, topic_by_module
 
 if TYPE_CHECKING:
-    from autograder.nbgrading import LoopReport
+    from autograder.channels.nbgrader_loop import LoopReport
     from autograder.results import GradeReport
 
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_GRADER_ERROR = 0, 1, 2, 3
@@ -212,7 +212,7 @@ def grade_and_write(submission: Path, out: Path | None, seed: int | None, topics
 
 def make_partial_example(directory: Path) -> Path:
     """A submission with only a few answers filled in, made from the reference (so it never goes stale)."""
-    from autograder.stubgen import make_skeleton
+    from autograder.authoring.stubgen import make_skeleton
 
     for topic in TOPICS:
         source = (paths.SOLUTIONS_DIR / topic.filename).read_text(encoding="utf-8")
@@ -261,8 +261,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from autograder.stubgen import StubError, generate
-    from autograder.suites import write_points_module
+    from autograder.authoring.stubgen import StubError, generate
+    from autograder.task_points import write_points_module
 
     try:
         stale = generate(paths.SOLUTIONS_DIR, paths.EXERCISES_DIR, check=args.check)
@@ -276,7 +276,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_record_expectations(args: argparse.Namespace) -> int:
-    from autograder.recorded import RecordingError, record_all
+    from autograder.authoring.recorded_expectations import RecordingError, record_all
 
     try:
         topics = [topic_by_module(name) for name in args.topic] if args.topic else None
@@ -312,7 +312,7 @@ def chosen_topics(names: list[str] | None) -> list[Topic] | None:
 
 def run_grade_repo(args: argparse.Namespace) -> int:
     from autograder.grading import GraderCrashed
-    from autograder.repos import CloneError, RepoInputError, grade_repo
+    from autograder.channels.repos import CloneError, RepoInputError, grade_repo
 
     try:
         report = grade_repo(args.repo, args.ref, out=args.out, seed=args.seed, topics=chosen_topics(args.topic),
@@ -336,7 +336,7 @@ def run_grade_repo(args: argparse.Namespace) -> int:
 
 def run_grade_roster(args: argparse.Namespace) -> int:
     paths.require_checkout()
-    from autograder.repos import grade_roster
+    from autograder.channels.repos import grade_roster
 
     try:
         chosen_topics(args.topic)
@@ -356,7 +356,7 @@ def run_grade_roster(args: argparse.Namespace) -> int:
 
 def run_release_template(args: argparse.Namespace) -> int:
     paths.require_checkout()
-    from autograder.template import release_template
+    from autograder.channels.student_repo import release_template
 
     try:
         files = release_template(args.destination)
@@ -370,7 +370,7 @@ def run_release_template(args: argparse.Namespace) -> int:
 
 def run_gradescope_zip(args: argparse.Namespace) -> int:
     paths.require_checkout()
-    from autograder.gradescope import build_bundle
+    from autograder.channels.gradescope import build_bundle
 
     bundle = build_bundle(args.out, allow_process_isolation=args.allow_process_isolation)
     console.print(f"Wrote {bundle} ({bundle.stat().st_size // 1024} KiB). Upload it as the assignment's autograder "
@@ -380,7 +380,7 @@ def run_gradescope_zip(args: argparse.Namespace) -> int:
 
 def run_notebooks(args: argparse.Namespace) -> int:
     paths.require_checkout()
-    from autograder.notebooks import release_notebooks, write_source
+    from autograder.authoring.notebook_builder import release_notebooks, write_source
 
     stale = write_source(check=args.check) + release_notebooks(check=args.check)
     return report_generated(stale, args.check, "Run `autograder notebooks` after changing solutions/ or the tests.",
@@ -389,7 +389,7 @@ def run_notebooks(args: argparse.Namespace) -> int:
 
 def run_course_init(args: argparse.Namespace) -> int:
     paths.require_checkout()
-    from autograder.notebooks import init_course
+    from autograder.authoring.notebook_builder import init_course
 
     try:
         assignments = init_course(args.course)
@@ -415,7 +415,7 @@ def run_nbgrader_loop(args: argparse.Namespace) -> int:
     if args.collect_from is not None and not args.collect_from.is_dir():
         console.print(f"[red]autograder: --collect-from {escape(str(args.collect_from))} is not a folder.[/]")
         return EXIT_USAGE
-    from autograder.nbgrading import LoopError, run_loop
+    from autograder.channels.nbgrader_loop import LoopError, run_loop
 
     if args.course.absolute().resolve() == paths.KIT_ROOT:
         console.print("Note: the course is the kit's checkout; its data (gradebook.db, submitted/, ...) is ignored "

@@ -12,8 +12,8 @@ in the same order, with nothing but other text between them: the HTML is read
 as text (tags stripped, entities unescaped), so highlighting, escaping and
 interleaved output do not hide a copy. A student who re-encodes what they
 print is not caught here; that is why the kernel cannot read those files in
-the first place (`autograder.kernel_jail`) and feedback shows no output of a
-student's own cells (`autograder.nbgrading.ClearStudentOutputs`).
+the first place (`autograder.channels.kernel_jail`) and feedback shows no output of a
+student's own cells (`autograder.channels.nbgrader_loop.ClearStudentOutputs`).
 """
 
 from __future__ import annotations

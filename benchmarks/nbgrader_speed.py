@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.nbgrading import _nbgrader, autograde_all, grade_notebooks  # noqa: E402
-from autograder.notebooks import SOURCE_DIR, generate_release  # noqa: E402
+from autograder.channels.nbgrader_loop import _nbgrader, autograde_all, grade_notebooks  # noqa: E402
+from autograder.authoring.notebook_builder import SOURCE_DIR, generate_release  # noqa: E402
 from hardway.catalogue import topic_by_module  # noqa: E402
 
 EX01 = "ex01_forward_autodiff"

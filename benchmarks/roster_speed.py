@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import paths  # noqa: E402
-from autograder.stubgen import make_skeleton  # noqa: E402
-from autograder.template import release_template  # noqa: E402
+from autograder.authoring.stubgen import make_skeleton  # noqa: E402
+from autograder.channels.student_repo import release_template  # noqa: E402
 from hardway.catalogue import TOPICS  # noqa: E402
 
 KEEP = [frozenset(), frozenset({"add", "mul", "square"}), None]  # untouched, partial, finished

@@ -12,7 +12,7 @@ Nothing here decides a grade. The kernel belongs to the student: code in it can
 replace this function, patch pytest or print any number. The grader therefore
 never reads a score from the kernel. It takes the student's code out of the
 submitted notebook and runs it, with these public tests and the hidden ones, in
-its own sandbox (`autograder.nbgrading`). That is also why this module runs
+its own sandbox (`autograder.channels.nbgrader_loop`). That is also why this module runs
 public tests only, and imports nothing from the grader: the hidden tests and
 the reference solutions are never within reach of a student's kernel.
 """

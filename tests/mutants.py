@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import paths
-from autograder.stubgen import find_regions
+from autograder.authoring.stubgen import find_regions
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from autograder import paths
-from autograder.gradescope import build_bundle
-from autograder.repos import RosterEntry, _grade_entry, already_graded, graded_scope
-from autograder.stubgen import make_skeleton
-from autograder.template import release_template, student_paths
+from autograder.channels.gradescope import build_bundle
+from autograder.channels.repos import RosterEntry, _grade_entry, already_graded, graded_scope
+from autograder.authoring.stubgen import make_skeleton
+from autograder.channels.student_repo import release_template, student_paths
 from hardway.catalogue import TOPICS
 from helpers import EX01, reference_source, run_cli
 

@@ -16,7 +16,7 @@ from autograder.results import TestResult as Result  # not a test class
 from hardway.catalogue import TOPICS
 
 #: What `--help` must not import: each costs seconds (nbgrader pulls jsonschema's format checkers, 3 s alone).
-HEAVY = ("pytest", "nbgrader", "nbformat", "torch", "numpy", "autograder.grading", "autograder.nbgrading")
+HEAVY = ("pytest", "nbgrader", "nbformat", "torch", "numpy", "autograder.grading", "autograder.channels.nbgrader_loop")
 
 
 def test_help_imports_none_of_the_heavy_modules_and_answers_at_once():

@@ -35,17 +35,18 @@ from nbgrader.utils import determine_grade
 
 from rich.console import Console
 
-from autograder import cli, kernel_jail, leaks, nbgrading, paths
+from autograder import cli, leaks, paths
+from autograder.channels import kernel_jail, nbgrader_loop
 from autograder.cli import PARTIAL_EXAMPLE
 from autograder.grading import ALLOW_PROCESS_ISOLATION, grade
-from autograder.kernel_jail import TIMED_OUT, JailedKernelManager, jail_works, run_reaped
-from autograder.nbgrading import (LoopError, ResilientExecute, _nbgrader, database_url, grade_notebook,
+from autograder.channels.kernel_jail import TIMED_OUT, JailedKernelManager, jail_works, run_reaped
+from autograder.channels.nbgrader_loop import (LoopError, ResilientExecute, _nbgrader, database_url, grade_notebook,
                                   manual_fields, open_gradebook, prepare_course, restore_manual_fields, run_loop)
-from autograder.notebook_code import module_source, notebook_module
-from autograder.notebooks import (RELEASE_DIR, SOURCE_DIR, build_notebook, release_notebooks,
+from autograder.channels.notebook_code import module_source, notebook_module
+from autograder.authoring.notebook_builder import (RELEASE_DIR, SOURCE_DIR, build_notebook, release_notebooks,
                                   task_of_test_cell, write_source)
-from autograder.stubgen import find_regions, make_skeleton
-from autograder.suites import task_points
+from autograder.authoring.stubgen import find_regions, make_skeleton
+from autograder.task_points import task_points
 from hardway.catalogue import TOPICS, topic_by_module
 
 EX01 = "ex01_forward_autodiff"
@@ -213,12 +214,12 @@ def course(tmp_path_factory) -> tuple[Path, dict]:
     (incoming / "gina" / NOTEBOOK).write_text('{"cells": [ this is not json')
     (incoming / "ivan").mkdir()
     output = io.StringIO()
-    nbgrading.console, kept = Console(file=output, width=200, highlight=False), nbgrading.console
+    nbgrader_loop.console, kept = Console(file=output, width=200, highlight=False), nbgrader_loop.console
     started = time.perf_counter()
     try:
         report = run_loop(root, EX01, collect_from=incoming, jobs=2)
     finally:
-        nbgrading.console = kept
+        nbgrader_loop.console = kept
     seconds = time.perf_counter() - started
     rows = {row["student_id"]: row for row in csv.DictReader(report.grades_csv.open()) if row["assignment"] == EX01}
     grades = {student: float(row["score"]) for student, row in rows.items()}
@@ -534,9 +535,9 @@ def test_the_loop_finds_nbgraders_tools_without_an_activated_environment(tmp_pat
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     with open_gradebook(tmp_path) as gradebook:
         assert gradebook.assignments == []
-    assert os.environ["PATH"].split(os.pathsep)[0] == str(nbgrading.KIT_BIN)
+    assert os.environ["PATH"].split(os.pathsep)[0] == str(nbgrader_loop.KIT_BIN)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(nbgrading, "KIT_BIN", tmp_path / "no-such-bin")
+    monkeypatch.setattr(nbgrader_loop, "KIT_BIN", tmp_path / "no-such-bin")
     (tmp_path / "gradebook.db").unlink()
     with pytest.raises(LoopError, match=r"^tools: nbgrader needs the command `alembic`, which is neither on PATH"):
         with open_gradebook(tmp_path):
@@ -616,7 +617,7 @@ def test_notebook_introductions_say_how_to_check_work_in_the_notebook():
 
 
 def test_course_init_refuses_a_folder_that_is_not_empty(tmp_path):
-    from autograder.notebooks import init_course
+    from autograder.authoring.notebook_builder import init_course
 
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError, match="not an empty folder"):
@@ -639,9 +640,9 @@ def test_students_data_in_the_kits_own_folder_is_ignored_by_git():
 
 def test_without_an_autograded_notebook_feedback_is_skipped_not_blamed_on_the_wrong_stage(tmp_path, monkeypatch):
     """Before: every autograde failed, and the loop stopped at generate_feedback ('No notebooks were matched')."""
-    report = nbgrading.LoopReport(students=["alice"], graded=["alice"])
-    monkeypatch.setattr(nbgrading, "_nbgrader", lambda *args, **kwargs: pytest.fail(f"ran nbgrader {args[1:]}"))
-    nbgrading.feedback_stage(tmp_path, EX01, report)
+    report = nbgrader_loop.LoopReport(students=["alice"], graded=["alice"])
+    monkeypatch.setattr(nbgrader_loop, "_nbgrader", lambda *args, **kwargs: pytest.fail(f"ran nbgrader {args[1:]}"))
+    nbgrader_loop.feedback_stage(tmp_path, EX01, report)
     assert report.notes == ["no feedback generated: no notebook of this run was autograded"]
 
 
@@ -649,13 +650,13 @@ def test_a_stage_that_fails_for_the_course_is_named_after_each_students_problem(
     (tmp_path / "nbgrader_config.py").write_text("")
 
     def failing(*args, **kwargs):
-        report = nbgrading.LoopReport(students=["alice", "bob"])
+        report = nbgrader_loop.LoopReport(students=["alice", "bob"])
         report.add_problem("bob", "autograde", "nbgrader autograde failed: KeyError: 'grade_id'")
         error = LoopError("export", "nbgrader export failed: disk full")
         error.report = report
         raise error
 
-    monkeypatch.setattr(nbgrading, "run_loop", failing)
+    monkeypatch.setattr(nbgrader_loop, "run_loop", failing)
     assert cli.main(["nbgrader-loop", str(tmp_path), EX01]) == cli.EXIT_GRADER_ERROR
     said = " ".join(capsys.readouterr().out.split())
     assert "bob: autograde: nbgrader autograde failed: KeyError: 'grade_id'" in said

@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.stubgen import find_regions
-from autograder.template import release_template
+from autograder.authoring.stubgen import find_regions
+from autograder.channels.student_repo import release_template
 from hardway.catalogue import TOPICS
 
 #: Normalised lines shorter than this are too common to be an answer (`break`, `return_`, `_+=1`).

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.suites import task_points
+from autograder.task_points import task_points
 from hardway.catalogue import topic_by_module
 from test_nbgrader import EX01, NOTEBOOK, student_notebook
 from test_readme_journeys import README, VENV, bash_block

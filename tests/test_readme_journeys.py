@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.stubgen import make_skeleton
-from autograder.template import release_template, student_paths
+from autograder.authoring.stubgen import make_skeleton
+from autograder.channels.student_repo import release_template, student_paths
 from helpers import EX01, reference_source
 
 README = paths.KIT_ROOT / "README.md"

@@ -2,7 +2,7 @@
 
 A public test that cannot work out an expected value by hand compares with the
 reference solution's answer to the very same call, recorded in the test file
-(`autograder/recorded.py`). Recorded values go stale when the reference or a
+(`autograder/authoring/recorded_expectations.py`). Recorded values go stale when the reference or a
 case changes; then this test fails until `autograder record-expectations` runs.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder import paths
-from autograder.recorded import plain, record, recorded_in, render, same
+from autograder.authoring.recorded_expectations import plain, record, recorded_in, render, same
 from hardway.catalogue import TOPICS
 
 

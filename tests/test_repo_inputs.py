@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.repos import (CloneError, RepoInputError, _git, check_repository, check_ref, clone_commit,
+from autograder.channels.repos import (CloneError, RepoInputError, _git, check_repository, check_ref, clone_commit,
                               grade_repo, read_roster, resolve_commit)
 from helpers import EX01, reference_source, run_cli
 

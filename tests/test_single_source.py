@@ -7,8 +7,8 @@ import re
 import pytest
 
 from autograder import paths
-from autograder.suites import POINTS_MODULE, marked_points, points_module_text, task_points
-from autograder.stubgen import StubError, find_regions, generate, make_skeleton
+from autograder.task_points import POINTS_MODULE, marked_points, points_module_text, task_points
+from autograder.authoring.stubgen import StubError, find_regions, generate, make_skeleton
 from hardway.catalogue import TOPICS
 
 README = paths.KIT_ROOT / "README.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.stubgen import make_skeleton
+from autograder.authoring.stubgen import make_skeleton
 from helpers import EX01, reference_source
 
 

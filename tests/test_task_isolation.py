@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 
 from autograder import paths
-from autograder.stubgen import find_regions, make_skeleton
+from autograder.authoring.stubgen import find_regions, make_skeleton
 from hardway.catalogue import TOPICS
 
 SEED = 20_240_611

@@ -28,7 +28,7 @@ import pytest
 
 from autograder import paths
 from autograder.grading import grade
-from autograder.stubgen import _functions, find_regions
+from autograder.authoring.stubgen import _functions, find_regions
 from hardway.catalogue import TOPICS
 from hardway.expect import ExpectationFailed
 from hardway.submission import SubmissionError

@@ -6,7 +6,7 @@ definition, nbgrader's solution regions kept as they are) and ends with one
 autograded test cell per task. Each test cell calls
 `hardway.notebook.check_task`, which runs the very same public tests in the
 student's kernel and raises when the task is not done yet. The grade itself
-never comes from the kernel: `autograder.nbgrading` takes the student's code
+never comes from the kernel: `autograder.channels.nbgrader_loop` takes the student's code
 out of the submitted notebook and grades it with the module channel's grader,
 hidden tests included, so the two channels cannot drift apart.
 
@@ -36,8 +36,8 @@ import nbformat
 from nbgrader.preprocessors import ClearSolutions
 
 from autograder import paths
-from autograder.stubgen import StubError, find_regions, make_skeleton
-from autograder.suites import task_points
+from autograder.authoring.stubgen import StubError, find_regions, make_skeleton
+from autograder.task_points import task_points
 from hardway.catalogue import TOPICS, Topic
 
 SECTION = re.compile(r"^# -+ ?(.*?) ?-*$")
@@ -209,7 +209,7 @@ class NamedStubs(ClearSolutions):
     """nbgrader's ClearSolutions, with the stub of the module skeleton in place of one text for every answer.
 
     Each solution region of a code cell becomes ``raise NotImplementedError("Task 1.2: implement
-    AutoDiff.__mul__ (see its docstring)")`` (`autograder.stubgen`), so a notebook's failing test
+    AutoDiff.__mul__ (see its docstring)")`` (`autograder.authoring.stubgen`), so a notebook's failing test
     names the function to write, as the module's does. A cell the skeleton maker cannot read keeps
     nbgrader's own `code_stub`.
     """

@@ -8,7 +8,7 @@ daemon. So the loop adds layers, each stopping its own attacks:
 
 1. **Grades come from the grader, not the kernel** (`grade_notebooks`,
    `write_scores`). After every kernel is gone, the student's code is taken
-   out of the submitted notebook (`autograder.notebook_code`), written to
+   out of the submitted notebook (`autograder.channels.notebook_code`), written to
    `exNN_topic.py` in a fresh folder and graded by `autograder.grading.grade`,
    public and hidden tests, in the grader's sandbox, with one seed for the
    whole run. Each test cell's `auto_score` in the gradebook is then set to
@@ -18,11 +18,11 @@ daemon. So the loop adds layers, each stopping its own attacks:
    a negative number, an edited or deleted test cell. The kernel's own claim
    is kept in the report (`kernel_scores`): a claim above the grade is a
    notebook that tried.
-2. **Test cells fail loudly** (`autograder.notebooks.TEST_CELL`): a test cell
+2. **Test cells fail loudly** (`autograder.authoring.notebook_builder.TEST_CELL`): a test cell
    asserts that every public point was earned, so nbgrader's own number for an
    unfinished or tampered task is 0, never full credit by default.
 3. **The kernel is jailed, and nothing outlives autograde**
-   (`autograder.kernel_jail`). The kernel runs under bubblewrap and sees
+   (`autograder.channels.kernel_jail`). The kernel runs under bubblewrap and sees
    neither the course (gradebook.db, other students), nor the grader package
    and its hidden tests, nor `solutions/`; every process it starts dies with
    it. Each `nbgrader autograde --student` runs under a subreaper that kills
@@ -88,9 +88,9 @@ from rich.progress import Progress
 from traitlets import Float
 
 from autograder import leaks
-from autograder.kernel_jail import TIMED_OUT, JailedKernelManager
-from autograder.notebook_code import is_test_cell, module_source, notebook_module, topic_interface
-from autograder.notebooks import task_of_test_cell
+from autograder.channels.kernel_jail import TIMED_OUT, JailedKernelManager
+from autograder.channels.notebook_code import is_test_cell, module_source, notebook_module, topic_interface
+from autograder.authoring.notebook_builder import task_of_test_cell
 from autograder.task_grades import TaskGrade, grade_module
 KERNEL_DIED = ("This cell stopped the Python kernel (it called os._exit, crashed, or ran out of memory). "
                "It was skipped: a new kernel got the definitions of the cells above it, and the rest of the "
@@ -109,7 +109,7 @@ class ResilientExecute(Execute):
 
     When a cell kills the kernel, the cell gets an error output, a new kernel is
     started, the definitions of the cells above it are run in it again (only
-    those: the statements `autograder.notebook_code` keeps, so nothing that
+    those: the statements `autograder.channels.notebook_code` keeps, so nothing that
     printed, computed, or crashed runs twice) and execution goes on with the next
     cell. Rebuilding definitions is cheap, so a notebook is never run again from
     the top. What bounds this is time, not a count: once restarts and rebuilds
@@ -298,7 +298,7 @@ def _nbgrader(course: Path, *args: str, reaped: bool = False) -> subprocess.Comp
     use_kit_tools()
     command = [sys.executable, "-m", "nbgrader", *args]
     if reaped:
-        command = [sys.executable, "-m", "autograder.kernel_jail", "--timeout", str(AUTOGRADE_TIMEOUT_S), "--",
+        command = [sys.executable, "-m", "autograder.channels.kernel_jail", "--timeout", str(AUTOGRADE_TIMEOUT_S), "--",
                    *command]
     return subprocess.run(command, cwd=course, capture_output=True, text=True, env=dict(os.environ),
                           timeout=AUTOGRADE_TIMEOUT_S + 600)
@@ -696,7 +696,7 @@ def write_record(course: Path, assignment: str, report: LoopReport) -> Path:
         if student in report.kernel_scores:
             entries["kernel_claimed"][student] = report.kernel_scores[student]
     record.update(entries, assignment=assignment, seed=report.seed, manual_fields_put_back=report.restored,
-                  repeat="autograder.nbgrading.grade_notebook(<submitted notebook>, <notebook name>, "
+                  repeat="autograder.channels.nbgrader_loop.grade_notebook(<submitted notebook>, <notebook name>, "
                          "seed=<the student's seed in 'seeds'>)")
     path = record_path(course, assignment)
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")

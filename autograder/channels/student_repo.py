@@ -17,13 +17,13 @@ import shutil
 from pathlib import Path
 
 from autograder import paths
-from autograder.stubgen import make_skeleton
+from autograder.authoring.stubgen import make_skeleton
 from hardway.catalogue import TOPICS
 
 #: Where the public tests are in the kit, and where they are in a student's repository.
 KIT_TESTS, STUDENT_TESTS = "exercises/tests/", "tests/"
 
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "student"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "student"
 
 #: template file -> where it goes in the student's repository
 STUDENT_FILES = {

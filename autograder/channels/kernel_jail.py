@@ -1,6 +1,6 @@
 """Where a student's notebook kernel runs while nbgrader autogrades it, and what outlives it: nothing.
 
-Two mechanisms, each for its own attacks (`autograder.nbgrading` lists every layer):
+Two mechanisms, each for its own attacks (`autograder.channels.nbgrader_loop` lists every layer):
 
 * `JailedKernelManager` starts the kernel under bubblewrap. In its new mount
   namespace only the system's directories, the Python installation, the
@@ -20,7 +20,7 @@ Two mechanisms, each for its own attacks (`autograder.nbgrading` lists every lay
   where bubblewrap cannot make namespaces (some containers, and Ubuntu's
   AppArmor rule against unprivileged user namespaces).
 
-Run as a module, it is that reaper: ``python -m autograder.kernel_jail [--timeout S] -- COMMAND...``.
+Run as a module, it is that reaper: ``python -m autograder.channels.kernel_jail [--timeout S] -- COMMAND...``.
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "--timeout":
         timeout_s, argv = float(argv[1]), argv[2:]
     if not argv or argv[0] != "--" or len(argv) < 2:
-        print("usage: python -m autograder.kernel_jail [--timeout SECONDS] -- COMMAND [ARGUMENTS...]",
+        print("usage: python -m autograder.channels.kernel_jail [--timeout SECONDS] -- COMMAND [ARGUMENTS...]",
               file=sys.stderr)
         return 2
     return run_reaped(argv[1:], timeout_s)
