@@ -31,7 +31,7 @@ c.OverwriteCells.add_missing_cells = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "autograder.channels.nbgrader_loop.ClearStudentOutputs",
+    "autograder.channels.nbgrader_preprocessors.ClearStudentOutputs",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
@@ -62,7 +62,7 @@ from nbgrader.preprocessors import (  # noqa: E402
     SaveCells,
 )
 
-from autograder.channels.nbgrader_loop import ResilientExecute  # noqa: E402
+from autograder.channels.nbgrader_preprocessors import ResilientExecute  # noqa: E402
 from autograder.authoring.notebook_builder import NamedStubs  # noqa: E402
 
 # nbgrader 0.9's list for generate_assignment, with NamedStubs in ClearSolutions' place.

@@ -13,7 +13,7 @@ as text (tags stripped, entities unescaped), so highlighting, escaping and
 interleaved output do not hide a copy. A student who re-encodes what they
 print is not caught here; that is why the kernel cannot read those files in
 the first place (`autograder.channels.kernel_jail`) and feedback shows no output of a
-student's own cells (`autograder.channels.nbgrader_loop.ClearStudentOutputs`).
+student's own cells (`autograder.channels.nbgrader_preprocessors.ClearStudentOutputs`).
 """
 
 from __future__ import annotations

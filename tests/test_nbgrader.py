@@ -40,11 +40,12 @@ from autograder.channels import kernel_jail, nbgrader_loop
 from autograder.cli import PARTIAL_EXAMPLE
 from autograder.grading import ALLOW_PROCESS_ISOLATION, grade
 from autograder.channels.kernel_jail import TIMED_OUT, JailedKernelManager, jail_works, run_reaped
-from autograder.channels.nbgrader_loop import (LoopError, ResilientExecute, _nbgrader, database_url, grade_notebook,
-                                  manual_fields, open_gradebook, prepare_course, restore_manual_fields, run_loop)
+from autograder.channels.nbgrader_loop import (LoopError, _nbgrader, database_url, grade_notebook, manual_fields,
+                                               open_gradebook, prepare_course, restore_manual_fields, run_loop)
+from autograder.channels.nbgrader_preprocessors import ResilientExecute
 from autograder.channels.notebook_code import module_source, notebook_module
 from autograder.authoring.notebook_builder import (RELEASE_DIR, SOURCE_DIR, build_notebook, release_notebooks,
-                                  task_of_test_cell, write_source)
+                                                   task_of_test_cell, write_source)
 from autograder.authoring.stubgen import find_regions, make_skeleton
 from autograder.task_points import task_points
 from hardway.catalogue import TOPICS, topic_by_module
@@ -441,6 +442,22 @@ def test_the_crash_budget_is_time_spent_restarting(tmp_path, budget, after_the_c
     assert notebook.cells[1].outputs[-1].ename == "KernelDied"
     if budget:
         assert notebook.cells[2].outputs[0].text == "42\n"  # f came back in the new kernel
+
+
+def test_the_crash_budget_is_an_nbgrader_setting_read_from_the_course_s_config(tmp_path, monkeypatch):
+    """`c.ResilientExecute.crash_budget_s` in a course's nbgrader_config.py reaches the preprocessor."""
+    from nbgrader.apps import NbGrader
+
+    def budget_in(course: Path) -> float:
+        monkeypatch.chdir(course)  # nbgrader reads the nbgrader_config.py of the folder it runs in
+        app = NbGrader()
+        app.load_config_file()
+        return ResilientExecute(config=app.config).crash_budget_s
+
+    assert budget_in(paths.KIT_ROOT) == 120.0
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.ResilientExecute.crash_budget_s = 7.5\n")
+    assert budget_in(tmp_path) == 7.5
+    assert ResilientExecute().crash_budget_s == 120.0, "the default, where no config sets it"
 
 
 # -- the notebook channel and the module channel ---------------------------------------------------
