@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from autograder import paths
+from autograder import demo, paths
 from hardway.catalogue import TOPICS, Topic, topic_by_module
 
 if TYPE_CHECKING:
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
     from autograder.results import GradeReport
 
 EXIT_OK, EXIT_BELOW_THRESHOLD, EXIT_USAGE, EXIT_GRADER_ERROR = 0, 1, 2, 3
-
-#: The functions the bundled "partial" example has solved (the rest stay stubs).
-PARTIAL_EXAMPLE = frozenset({"AutoDiff.__mul__", "AutoDiff.__rsub__", "AutoDiff.__pow__"})
 
 console = Console(highlight=False)
 
@@ -210,36 +207,20 @@ def grade_and_write(submission: Path, out: Path | None, seed: int | None, topics
     return report
 
 
-def make_partial_example(directory: Path) -> Path:
-    """A submission with only a few answers filled in, made from the reference (so it never goes stale)."""
-    from autograder.authoring.stubgen import make_skeleton
-
-    for topic in TOPICS:
-        source = (paths.SOLUTIONS_DIR / topic.filename).read_text(encoding="utf-8")
-        (directory / topic.filename).write_text(make_skeleton(source, keep=PARTIAL_EXAMPLE), encoding="utf-8")
-    return directory
-
-
-#: What each bundled example is, for the demo's progress lines.
-DEMO_EXAMPLES = {"reference": "the reference solutions", "skeleton": "the untouched skeleton",
-                 "partial": "a partly solved skeleton"}
-
-
 def run_demo(args: argparse.Namespace) -> int:
     paths.require_checkout()
-    console.print(f"Grading {len(DEMO_EXAMPLES)} example submissions, {len(TOPICS)} exercises each, with the "
+    console.print(f"Grading {len(demo.DESCRIPTIONS)} example submissions, {len(TOPICS)} exercises each, with the "
                   "public and hidden tests (about 20 s per example on 2 cores; the torch exercises take longest).")
     from autograder.grading import GraderCrashed, grade
 
     with tempfile.TemporaryDirectory(prefix="hardway-partial-") as scratch:
-        examples = {"reference": paths.SOLUTIONS_DIR, "skeleton": paths.EXERCISES_DIR,
-                    "partial": make_partial_example(Path(scratch))}
+        examples = demo.example_folders(Path(scratch))
         summary = Table(title="hardway demo: the bundled example submissions", title_justify="left")
         for column in ("submission", *[f"ex{topic.number:02d}" for topic in TOPICS], "score", "time"):
             summary.add_column(column, justify="left" if column == "submission" else "right")
         status = EXIT_OK
         for number, (name, folder) in enumerate(examples.items(), start=1):
-            doing = f"[{number}/{len(examples)}] grading {name} ({DEMO_EXAMPLES[name]})"
+            doing = f"[{number}/{len(examples)}] grading {name} ({demo.DESCRIPTIONS[name]})"
             try:
                 with console.status(f"{doing} ..."):
                     report = grade(folder, seed=args.seed, allow_process_isolation=True)  # the kit's own examples

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.cli import make_partial_example
+from autograder.demo import make_partial_example
 from helpers import ALTERNATIVE
 
 

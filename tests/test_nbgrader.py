@@ -37,7 +37,7 @@ from rich.console import Console
 
 from autograder import cli, leaks, paths
 from autograder.channels import kernel_jail, nbgrader_loop
-from autograder.cli import PARTIAL_EXAMPLE
+from autograder.demo import PARTIAL_EXAMPLE
 from autograder.grading import ALLOW_PROCESS_ISOLATION, grade
 from autograder.channels.kernel_jail import TIMED_OUT, JailedKernelManager, jail_works, run_reaped
 from autograder.channels.nbgrader_loop import (LoopError, _nbgrader, database_url, grade_notebook, manual_fields,
