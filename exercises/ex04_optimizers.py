@@ -17,8 +17,10 @@ five lines that you will write many times in your life:
 This exercise makes each of those lines earn its place. You build the loop and
 its twin for evaluation, fit linear models with it, then open the box: you
 write SGD with momentum and Adam yourself and check that your updates agree
-with ``torch.optim``'s, up to rounding. Finally you look at a loss landscape
-and at the curves that different optimizers trace on the same problem.
+with ``torch.optim``'s, up to rounding. You look at a loss landscape and at
+the curves that different optimizers trace on the same problem. Finally you
+train the way real data needs: in mini-batches, with a validation set held
+out to tell learning from memorising, and with early stopping.
 
 Work through the tasks in order; each function names its task in its docstring.
 
@@ -31,6 +33,14 @@ Work through the tasks in order; each function names its task in its docstring.
 * Task 4.5 - ``loss_landscape``: the loss over a grid of (weight, bias) pairs,
   computed without touching the model for good.
 * Task 4.6 - ``compare_optimizers`` and ``plot_losses``.
+* Task 4.7 - mini-batches: ``make_loader`` (a ``DataLoader`` shuffled
+  reproducibly from a seed), ``train_minibatch`` (one step per batch, one
+  loss per epoch) and ``lr_for_summed_loss`` (why a summed loss needs
+  another learning rate than a mean one).
+* Task 4.8 - ``split_train_val`` (a seeded split, every row in exactly one
+  part) and ``fit_with_validation`` (the validation loss after every epoch).
+* Task 4.9 - ``train_with_early_stopping``: stop when the validation loss
+  stops improving, and keep the best weights, not the last.
 
 The data sets are made here, with fixed seeds, by ``make_regression_data`` (a
 small stand-in for a table of house features and prices) and
@@ -50,12 +60,14 @@ choosing mixes devices there and fails, just as it would on a GPU.
 
 from __future__ import annotations
 
+import copy
 from typing import Callable, Iterable, Sequence
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -332,21 +344,195 @@ def plot_losses(curves: dict[str, Sequence[float]], ax: Axes | None = None) -> A
     raise NotImplementedError("Task 4.6: implement plot_losses (see its docstring)")
 
 
+# -- Task 4.7: mini-batches ------------------------------------------------------------------
+
+
+def make_loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, seed: int = 0, shuffle: bool = True) -> DataLoader:
+    """A ``DataLoader`` over the rows of (x, y) in batches of `batch_size`, shuffled reproducibly from `seed`.
+
+    Wrap the tensors in a ``TensorDataset(x, y)`` (row ``i`` is the pair
+    ``(x[i], y[i])``) and hand it to ``DataLoader`` with ``batch_size=``,
+    ``shuffle=`` and ``generator=torch.Generator().manual_seed(seed)``: a
+    random generator of the loader's own. Each pass over the loader (an
+    *epoch*) yields every row exactly once, in batches of `batch_size` rows;
+    the last batch holds what is left (10 rows in batches of 4: 4, 4 and 2).
+    With ``shuffle=True`` each epoch visits the rows in a new random order.
+
+    Why a generator of its own: a loader made without one shuffles with
+    torch's global random numbers, which everything else draws from too
+    (initialising a model, dropout, ``torch.manual_seed`` calls elsewhere),
+    so the order would depend on whatever ran before. With its own seeded
+    generator, two loaders made with the same seed give the same batches,
+    epoch after epoch, whatever else happens in between, and iterating never
+    touches the global random numbers. Pass the generator as ``generator=``
+    with ``shuffle=``, not inside a ``RandomSampler`` of your own: that draws
+    its numbers in another order. Task 4.7.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("Task 4.7: implement make_loader (see its docstring)")
+
+
+def train_minibatch(model: nn.Module, loader: DataLoader, optimizer: torch.optim.Optimizer,
+                    loss_fn: LossFunction | None = None, epochs: int = 1) -> list[float]:
+    """Train `model` for `epochs` passes over `loader`, one step per batch; return one loss per epoch.
+
+    An *epoch* is one full pass over the data, so it takes ``len(loader)``
+    optimizer *steps*, one per batch: 3 epochs of 10 rows in batches of 4
+    are 9 steps, not 3. For every batch ``(xb, yb)`` run the canonical loop
+    of ``train`` (task 4.2): ``model.train()``, ``optimizer.zero_grad()``,
+    the forward pass, the loss, ``backward()``, ``optimizer.step()``.
+
+    The loss of an epoch is the mean loss per row over that epoch: each
+    batch's ``loss.item()`` (computed before its step) weighted by its number
+    of rows ``len(yb)``, summed, and divided by the number of rows in the
+    epoch. With 10 rows in batches of 4, 4 and 2 that is ``(4 l1 + 4 l2 +
+    2 l3) / 10``; the plain mean of the three batch losses would count each
+    row of the small last batch twice as much as the others. `loss_fn`
+    (``nn.MSELoss()`` unless given) averages over its batch, as torch's
+    losses do by default (``reduction="mean"``). Task 4.7.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("Task 4.7: implement train_minibatch (see its docstring)")
+
+
+def lr_for_summed_loss(name: str, lr: float, batch_size: int) -> float:
+    """The learning rate at which optimizer `name` takes the same steps on a summed loss as at `lr` on the mean.
+
+    A loss can average over its batch (``reduction="mean"``, torch's
+    default) or add up (``reduction="sum"``). For a batch of ``B`` rows the
+    sum is ``B`` times the mean, so its gradient is ``B`` times bigger too,
+    and a learning rate that works for one is wrong for the other:
+
+    * ``"sgd"`` and ``"momentum"`` step by ``lr`` times the gradient (or
+      times a buffer that adds up gradients), so ``lr / B`` on the sum takes
+      exactly the steps that ``lr`` takes on the mean. Keep ``lr`` instead
+      and every step is ``B`` times too long: training that worked now
+      overshoots and diverges.
+    * ``"adam"`` divides its step by the root of its running mean of squared
+      gradients, so multiplying every gradient by ``B`` changes neither
+      ``m_hat / sqrt(v_hat)`` nor the step (up to ``eps``): the same ``lr``.
+
+    So ``lr_for_summed_loss("sgd", 0.1, 8)`` is ``0.0125``. Any other name
+    raises ``ValueError`` listing the valid ones, as ``make_optimizer`` does.
+    Task 4.7.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("Task 4.7: implement lr_for_summed_loss (see its docstring)")
+
+
+# -- Task 4.8: a validation set ----------------------------------------------------------------
+
+
+def split_train_val(x: torch.Tensor, y: torch.Tensor, n_val: int, seed: int = 0
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Split the rows of (x, y) at random into a training and a validation part: ``(x_train, y_train, x_val, y_val)``.
+
+    A validation set is data the model never trains on, so its loss tells
+    you how the model does on data it has not seen. Every row goes to
+    exactly one part: `n_val` rows to validation, the other ``len(x) - n_val``
+    to training, none to both (a row in both parts makes the validation loss
+    look better than it is) and none left out.
+
+    Draw one random order of the rows from a generator of your own,
+    ``torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))``,
+    so that the same seed always gives the same split; its first `n_val`
+    entries are the validation rows and the rest the training rows, each part
+    in the order of the permutation (``x[order[:n_val]]``, ...). Leave
+    torch's global random numbers alone. Task 4.8.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("Task 4.8: implement split_train_val (see its docstring)")
+
+
+def fit_with_validation(model: nn.Module, train_loader: DataLoader, x_val: torch.Tensor, y_val: torch.Tensor,
+                        optimizer: torch.optim.Optimizer, loss_fn: LossFunction | None = None, epochs: int = 10
+                        ) -> tuple[list[float], list[float]]:
+    """Train for `epochs` epochs, measuring the validation loss after each; return both curves.
+
+    Each epoch is one epoch of ``train_minibatch`` over `train_loader`,
+    whose loss goes into the training curve, then the validation loss on
+    ``(x_val, y_val)``, measured as a test set is, with ``evaluate`` (task
+    4.2: eval mode, so no dropout, no gradients, the mode put back), into the
+    validation curve. Both use `loss_fn` (``nn.MSELoss()`` unless given).
+    Returns ``(train_losses, val_losses)``, one Python float per epoch each.
+
+    The training curve keeps falling as the model fits its training rows
+    ever more closely; the validation curve falls too while the model learns
+    what the rows have in common, and turns up once it starts learning the
+    noise of its training rows (over-fitting). Plot both with
+    ``plot_losses({"training": ..., "validation": ...})`` to see where.
+    Task 4.8.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("Task 4.8: implement fit_with_validation (see its docstring)")
+
+
+# -- Task 4.9: early stopping ------------------------------------------------------------------
+
+
+def train_with_early_stopping(model: nn.Module, train_loader: DataLoader, x_val: torch.Tensor, y_val: torch.Tensor,
+                              optimizer: torch.optim.Optimizer, loss_fn: LossFunction | None = None,
+                              max_epochs: int = 100, patience: int = 5) -> tuple[list[float], list[float], int]:
+    """Train epoch by epoch until the validation loss stops improving; keep the best weights.
+
+    Each epoch is one epoch of ``fit_with_validation`` (training, then the
+    validation loss). An epoch whose validation loss is strictly lower than
+    every earlier one is the new best: remember it and a copy of the model's
+    weights at that moment. Stop once `patience` epochs in a row have passed
+    without a new best, or after `max_epochs` epochs (at least 1), whichever
+    comes first: with the best at epoch ``b`` (counting from 0), training
+    stops after epoch ``b + patience``, so ``b + patience + 1`` epochs run.
+
+    Then put the best weights back into the model, in place (the same
+    parameter objects, which the optimizer holds): the model you are left
+    with is the one whose validation loss was lowest, not the one of the last
+    epoch. Beware: ``model.state_dict()`` holds the live tensors, which later
+    steps keep changing, so remember a copy (``copy.deepcopy``, or a clone
+    of each tensor) and load it back with ``model.load_state_dict``.
+
+    Returns ``(train_losses, val_losses, best_epoch)``: one float per epoch
+    that ran in each list, and the index of the best epoch in ``val_losses``
+    (the first of equal lowest values). `loss_fn` is ``nn.MSELoss()`` unless
+    given. Task 4.9.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("Task 4.9: implement train_with_early_stopping (see its docstring)")
+
+
 if __name__ == "__main__":
-    # Try it, once tasks 4.1, 4.2 and 4.6 work: three optimizers, one problem, the same starting point.
+    # Try it, once tasks 4.1, 4.2 and 4.6 to 4.9 work: three optimizers racing on one problem (left), and the
+    # training and validation losses of a network that learns a wave, then starts to memorise its noise (right).
     import argparse
     import os
 
     import matplotlib.pyplot as plt
 
-    parser = argparse.ArgumentParser(description="Plot the losses of three optimizers")
+    parser = argparse.ArgumentParser(description="Plot the losses of three optimizers, and training vs validation")
     parser.add_argument("--save", metavar="PATH", help="save the picture to PATH (a .png) instead of showing it")
     args, _ = parser.parse_known_args()  # known ones only: a notebook's kernel passes arguments of its own
 
+    figure, (race, held_out) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     features, targets = make_regression_data(seed=1)
     curves = compare_optimizers(lambda: nn.Linear(features.shape[1], 1), features, targets.unsqueeze(1),
                                 lr=0.05, epochs=100)
-    plot_losses(curves)
+    plot_losses(curves, ax=race)
+    race.set_title("three optimizers, one problem")
+
+    wave = torch.Generator().manual_seed(1)
+    x = 4.0 * torch.rand(30, 1, generator=wave) - 2.0
+    y = torch.sin(2.0 * x[:, 0]) + 0.5 * torch.randn(30, generator=wave)
+    x_train, y_train, x_val, y_val = split_train_val(x, y, n_val=15, seed=0)
+    torch.manual_seed(0)
+    network = nn.Sequential(nn.Linear(1, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 1),
+                            nn.Flatten(0, 1))
+    train_losses, val_losses, best = train_with_early_stopping(
+        network, make_loader(x_train, y_train, batch_size=5, seed=0), x_val, y_val,
+        make_optimizer("adam", network.parameters(), lr=0.005), max_epochs=600, patience=60)
+    plot_losses({"training": train_losses, "validation": val_losses}, ax=held_out)
+    held_out.axvline(best + 1, color="grey", linestyle="--", label=f"best epoch ({best + 1}): weights kept")
+    held_out.set_ylabel("loss")
+    held_out.set_title("15 rows to learn from, 15 held out")
+    held_out.legend()
     if args.save or plt.get_backend().lower() == "agg":  # Agg: matplotlib found no display
         plt.savefig(args.save or "tryit_ex04.png", dpi=120, bbox_inches="tight")
         print("saved the picture to", os.path.abspath(args.save or "tryit_ex04.png"))
