@@ -7,9 +7,11 @@ to one chosen input. Every elementary operation knows one rule of calculus (the
 sum rule, the product rule, the chain rule for sin, ...), so if each operation
 updates both halves of the pair, the derivative of a whole program comes out
 exactly (not approximately, as with finite differences) at the end of a single
-forward run. This is forward-mode autodiff, the simpler sibling of reverse
-mode (backpropagation), which PyTorch's autograd runs for you from exercise 3
-on.
+forward run. This is forward-mode autodiff. Its sibling, reverse mode, is
+backpropagation: the algorithm PyTorch's autograd runs for you from exercise 3
+on. You build it too, in Tasks 1.6 and 1.7, and see why deep learning trains
+with it: forward mode needs one pass per input to find a gradient, reverse
+mode one pass for all of them.
 
 Work through the tasks in order; each function names its task in its docstring.
 
@@ -24,6 +26,12 @@ Work through the tasks in order; each function names its task in its docstring.
 * Task 1.5 - vectorised duals: value and gradient may be numpy arrays, and the
   same formulas then work element by element (``AutoDiff.sum`` and
   ``vectorised_derivative``).
+* Task 1.6 - reverse mode: ``Node``, a scalar that records the computation
+  graph (its parents and the local derivatives), ``topological_order`` and
+  ``Node.backward``, which is backpropagation. ``Node.__add__`` is given as a
+  worked example.
+* Task 1.7 - ``reverse_gradient``: the whole gradient in one forward pass and
+  one backward pass, where ``gradient`` (Task 1.4) needs one pass per input.
 
 Domains: where the real result does not exist, raise ``ValueError``, never
 return nan. That is log of u <= 0, sqrt of u < 0, a negative base to a
@@ -34,7 +42,9 @@ power it says that the base is negative or must be positive. With arrays, one
 element outside the domain is enough. Every operation in Tasks 1.2 and 1.3
 must accept arrays (Task 1.5 relies on them), so check a domain with
 ``np.any(...)``: ``if value <= 0`` asks an array for a single truth value and
-fails.
+fails. Reverse mode's ``Node`` (Task 1.6) is simpler: it holds one Python float
+and needs no domain checks (its inputs are assumed to stay inside every
+function's domain).
 
 Check your work with::
 
@@ -282,20 +292,28 @@ def sin(x: AutoDiff | Number) -> AutoDiff | Number:
     """Chain rule for sine: (sin u)' = cos(u) u'.
 
     An AutoDiff gives an AutoDiff; a plain number or array gives the plain
-    result (a python float for a python number). Task 1.3.
+    result (a python float for a python number). A ``Node`` (reverse mode,
+    Task 1.6) is handed to its own method by the given first lines, here and in
+    the five functions below. Task 1.3.
     """
+    if isinstance(x, Node):  # reverse mode (Task 1.6): the Node records its own rule
+        return x.sin()
     # YOUR CODE HERE
-    raise NotImplementedError("Task 1.3: implement sin (see its docstring)")
+    raise NotImplementedError("Task 1.6: implement sin (see its docstring)")
 
 
 def cos(x: AutoDiff | Number) -> AutoDiff | Number:
     """Chain rule for cosine: (cos u)' = -sin(u) u'. Plain input, plain output. Task 1.3."""
+    if isinstance(x, Node):  # reverse mode (Task 1.6): the Node records its own rule
+        return x.cos()
     # YOUR CODE HERE
     raise NotImplementedError("Task 1.3: implement cos (see its docstring)")
 
 
 def exp(x: AutoDiff | Number) -> AutoDiff | Number:
     """Chain rule for the exponential: (e^u)' = e^u u'. Plain input, plain output. Task 1.3."""
+    if isinstance(x, Node):  # reverse mode (Task 1.6): the Node records its own rule
+        return x.exp()
     # YOUR CODE HERE
     raise NotImplementedError("Task 1.3: implement exp (see its docstring)")
 
@@ -306,6 +324,8 @@ def log(x: AutoDiff | Number) -> AutoDiff | Number:
     ln u is only defined for u > 0: raise ValueError otherwise (for an array,
     if any element is out of the domain). Plain input, plain output. Task 1.3.
     """
+    if isinstance(x, Node):  # reverse mode (Task 1.6): the Node records its own rule
+        return x.log()
     # YOUR CODE HERE
     raise NotImplementedError("Task 1.3: implement log (see its docstring)")
 
@@ -317,6 +337,8 @@ def sqrt(x: AutoDiff | Number) -> AutoDiff | Number:
     (for an array, if any element is negative). At u = 0 the slope is infinite.
     Plain input, plain output. Task 1.3.
     """
+    if isinstance(x, Node):  # reverse mode (Task 1.6): the Node records its own rule
+        return x.sqrt()
     # YOUR CODE HERE
     raise NotImplementedError("Task 1.3: implement sqrt (see its docstring)")
 
@@ -326,6 +348,8 @@ def tanh(x: AutoDiff | Number) -> AutoDiff | Number:
 
     Plain input, plain output. Task 1.3.
     """
+    if isinstance(x, Node):  # reverse mode (Task 1.6): the Node records its own rule
+        return x.tanh()
     # YOUR CODE HERE
     raise NotImplementedError("Task 1.3: implement tanh (see its docstring)")
 
@@ -407,27 +431,257 @@ def vectorised_derivative(f: Callable[[AutoDiff], Any], xs: Sequence[float] | np
     raise NotImplementedError("Task 1.5: implement vectorised_derivative (see its docstring)")
 
 
+# -- Task 1.6: reverse mode (backpropagation) ---------------------------------------------
+
+
+def _as_node(x: Any) -> Node:
+    """Treat a plain number as a constant: a leaf Node with no parents (nothing reads its grad)."""
+    if isinstance(x, Node):
+        return x
+    if isinstance(x, (numbers.Real, np.generic)):
+        return Node(x)
+    raise TypeError(f"cannot combine Node with {type(x).__name__}")
+
+
+class Node:
+    """A scalar in a computation graph, for reverse-mode autodiff (backpropagation).
+
+    Forward mode pushes a derivative along with every value. Reverse mode
+    instead *records* the computation and differentiates it afterwards, from
+    the output back. Each Node keeps its ``value``; the ``parents`` it was
+    computed from; its ``local_derivatives``, the partial derivative
+    d(self)/d(parent) for each parent, in the same order, worked out from the
+    values when the node is made; and ``grad``, d(output)/d(self), which
+    ``output.backward()`` fills in (0.0 until then). ``Node(3.0)`` is an input:
+    a leaf, with no parents.
+
+    Every operation returns a new Node and leaves its operands untouched. Its
+    parents are its operands, ``self`` first: ``x * y`` at x = 2, y = 3 has
+    value 6.0, parents ``(x, y)`` and local derivatives ``(3.0, 2.0)``, since
+    d(xy)/dx = y and d(xy)/dy = x. A node used twice is a parent twice:
+    ``x * x`` has parents ``(x, x)``. A one-operand operation (``-x``,
+    ``x ** 3``, ``sin(x)``) has the one parent ``(x,)``. A plain number is a
+    constant: lift it to a leaf Node with ``_as_node``, as ``__add__`` does.
+
+    A Node holds one Python float, no arrays, and needs no domain checks: its
+    inputs are assumed to stay inside every function's domain.
+    """
+
+    # Make numpy hand `np.float64(2.0) * node` over to our reflected operators.
+    __array_ufunc__ = None
+
+    def __init__(self, value: float, parents: Sequence[Node] = (), local_derivatives: Sequence[float] = ()) -> None:
+        self.value = float(value)
+        self.parents = tuple(parents)
+        self.local_derivatives = tuple(float(slope) for slope in local_derivatives)
+        self.grad = 0.0
+
+    def __repr__(self) -> str:
+        return f"Node(value={self.value}, grad={self.grad})"
+
+    def __add__(self, other: Node | float) -> Node:
+        """u + v, whose local derivatives are d(u + v)/du = 1 and d(u + v)/dv = 1.
+
+        Given complete as the pattern for the others: lift a plain number, work
+        out the value, and record the parents with their local derivatives. No
+        gradient moves yet; that is ``backward``'s job.
+        """
+        other = _as_node(other)
+        return Node(self.value + other.value, (self, other), (1.0, 1.0))
+
+    def __radd__(self, other: float) -> Node:
+        """``other + self`` for a plain number `other`. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__radd__ (see its docstring)")
+
+    def __sub__(self, other: Node | float) -> Node:
+        """u - v: local derivatives 1 (for u) and -1 (for v). Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__sub__ (see its docstring)")
+
+    def __rsub__(self, other: float) -> Node:
+        """``other - self`` for a plain number `other` (mind the order). Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__rsub__ (see its docstring)")
+
+    def __mul__(self, other: Node | float) -> Node:
+        """u v: local derivatives v (for u) and u (for v), each the other factor. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__mul__ (see its docstring)")
+
+    def __rmul__(self, other: float) -> Node:
+        """``other * self`` for a plain number `other`. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__rmul__ (see its docstring)")
+
+    def __truediv__(self, other: Node | float) -> Node:
+        """u / v: local derivatives 1 / v (for u) and -u / v^2 (for v). Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__truediv__ (see its docstring)")
+
+    def __rtruediv__(self, other: float) -> Node:
+        """``other / self`` for a plain number `other`. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__rtruediv__ (see its docstring)")
+
+    def __neg__(self) -> Node:
+        """-u: local derivative -1. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__neg__ (see its docstring)")
+
+    def __pow__(self, exponent: float) -> Node:
+        """u ** n for a plain number n: local derivative n u^(n-1) (the power rule).
+
+        The exponent is always a plain number here (a negative base only with a
+        whole exponent). Task 1.6.
+        """
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.__pow__ (see its docstring)")
+
+    def sin(self) -> Node:
+        """sin u: local derivative cos u. ``sin(x)`` calls this for a Node x. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.sin (see its docstring)")
+
+    def cos(self) -> Node:
+        """cos u: local derivative -sin u. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.cos (see its docstring)")
+
+    def exp(self) -> Node:
+        """e^u: local derivative e^u. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.exp (see its docstring)")
+
+    def log(self) -> Node:
+        """ln u: local derivative 1 / u. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.log (see its docstring)")
+
+    def sqrt(self) -> Node:
+        """sqrt u: local derivative 1 / (2 sqrt u). Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.sqrt (see its docstring)")
+
+    def tanh(self) -> Node:
+        """tanh u: local derivative 1 - tanh(u)^2. Task 1.6."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.tanh (see its docstring)")
+
+    def backward(self) -> None:
+        """Backpropagation: set ``node.grad`` = d(self)/d(node) for every node that self depends on.
+
+        First seed ``self.grad = 1.0``, since d(self)/d(self) = 1. Then walk
+        ``topological_order(self)`` backwards, from self to the inputs. A node's
+        users all come after it in that order, so when the walk reaches a node,
+        every user has already added its share and the node's grad is complete;
+        the node then passes it on to each parent by the chain rule,
+
+            parent's grad += (the local derivative for that parent) * node's grad.
+
+        Add, never overwrite: a node used twice (x in ``x * x``, or in
+        ``x * y + x``) gets one share from each use, and its grad is their sum.
+
+        Worked example, f = m + x with m = x * y, at x = 2, y = 3: the order
+        [x, y, m, f] walked backwards starts with f.grad = 1; f passes 1 * 1 to m
+        and 1 * 1 to x; m passes y * 1 = 3 to x and x * 1 = 2 to y. So x.grad =
+        1 + 3 = 4 (df/dx = y + 1) and y.grad = 2 (df/dy = x).
+
+        Call it once on a freshly built graph (every grad 0.0): like torch's
+        ``backward()``, a second call adds the gradients again. Task 1.6.
+        """
+        # YOUR CODE HERE
+        raise NotImplementedError("Task 1.6: implement Node.backward (see its docstring)")
+
+
+def topological_order(output: Node) -> list[Node]:
+    """Every node that `output` depends on, `output` included, each once, every node after its parents.
+
+    Visit depth first: a node's parents before the node itself, appending the
+    node to the list once they are all in, and skipping a node you have seen
+    already (compare nodes by identity, ``is`` or ``id``: a node used twice
+    is listed once). `output` comes last. For f = m + x with m = x * y, both
+    [x, y, m, f] and [y, x, m, f] are right; [x, m, y, f] is not (m before its
+    parent y), and neither is [f, m, x, y] (the wrong way round). A recursive
+    helper is fine for these graphs (a few hundred nodes deep). Task 1.6.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("Task 1.6: implement topological_order (see its docstring)")
+
+
+# -- Task 1.7: one backward pass for the whole gradient -----------------------------------
+
+
+def reverse_gradient(f: Callable[..., Any], point: Sequence[float]) -> list[float]:
+    """The gradient [df/dx_0, ..., df/dx_{n-1}] by reverse mode: one call of f, one backward pass.
+
+    Make an input ``Node`` for each number of `point`, call f on them once,
+    call ``backward()`` once on its output and read every input's ``grad``. f
+    takes ``len(point)`` positional arguments; written with operators and
+    ``sin cos exp log sqrt tanh``, the same f runs on AutoDiff and on Node, so
+    the list is the one ``gradient(f, point)`` (Task 1.4) gives.
+
+    The cost is what differs. Forward mode finds one partial derivative per
+    pass, so n inputs cost n runs of f; reverse mode runs f once, whatever n
+    is, and one backward pass that visits each node once more. A neural
+    network has millions of inputs (its weights) and one output (the loss),
+    which is why it trains by backpropagation.
+
+    Example: f(x, y) = x * y + x at [2.0, 3.0] gives [4.0, 2.0] from one call
+    of f. If f returns a plain number it did not depend on its inputs: every
+    partial is 0.0; an input f never uses keeps grad 0.0. Returns a list of
+    floats. Task 1.7.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("Task 1.4: implement reverse_gradient (see its docstring)")
+
+
 if __name__ == "__main__":
-    # Try it, once tasks 1.2, 1.3 and 1.5 work: a function and its exact derivative, next to finite differences.
+    # Try it, once the tasks work: on the left (1.2, 1.3, 1.5) a function and its exact derivative next to
+    # finite differences; on the right (1.4, 1.6, 1.7) what one gradient costs in forward and in reverse mode.
     import argparse
     import os
+    import time
 
     import matplotlib.pyplot as plt
 
-    parser = argparse.ArgumentParser(description="Plot f and f' from AutoDiff against central differences")
+    parser = argparse.ArgumentParser(description="Plot f and f' by AutoDiff, and what a gradient costs in each mode")
     parser.add_argument("--save", metavar="PATH", help="save the picture to PATH (a .png) instead of showing it")
     args, _ = parser.parse_known_args()  # known ones only: a notebook's kernel passes arguments of its own
 
     def f(x):  # any program made of AutoDiff's operations
         return sin(x) * exp(-x / 3)
 
+    def chain(*xs):  # a function of n inputs, about 4 operations per input
+        return sum(sin(a) * b for a, b in zip(xs, xs[1:] + xs[:1], strict=True))
+
+    def seconds(find_gradient, point):  # the best of three runs, against the machine's noise
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            find_gradient(chain, point)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     xs = np.linspace(0.0, 10.0, 200)
     central = (f(AutoDiff(xs + 1e-4)).value - f(AutoDiff(xs - 1e-4)).value) / 2e-4
-    plt.plot(xs, f(AutoDiff(xs)).value, label="f(x) = sin(x) exp(-x/3)")
-    plt.plot(xs, vectorised_derivative(f, xs), label="f'(x) by AutoDiff, exact, one pass")
-    plt.plot(xs[::8], central[::8], "k.", label="f'(x) by central differences")
-    plt.xlabel("x")
-    plt.legend()
+    left.plot(xs, f(AutoDiff(xs)).value, label="f(x) = sin(x) exp(-x/3)")
+    left.plot(xs, vectorised_derivative(f, xs), label="f'(x) by AutoDiff, exact, one pass")
+    left.plot(xs[::8], central[::8], "k.", label="f'(x) by central differences")
+    left.set_xlabel("x")
+    left.legend()
+
+    sizes = list(range(2, 61, 6))
+    points = [np.random.default_rng(n).uniform(-1.0, 1.0, size=n).tolist() for n in sizes]
+    right.plot(sizes, [1e3 * seconds(gradient, point) for point in points], "o-",
+               label="forward mode, gradient: n passes")
+    right.plot(sizes, [1e3 * seconds(reverse_gradient, point) for point in points], "o-",
+               label="reverse mode, reverse_gradient: 1 pass + backward")
+    right.set_title("one gradient of f(x_1, ..., x_n) = sum of sin(x_i) x_(i+1)")
+    right.set_xlabel("n, the number of inputs")
+    right.set_ylabel("milliseconds")
+    right.legend(loc="upper left")
     if args.save or plt.get_backend().lower() == "agg":  # Agg: matplotlib found no display
         plt.savefig(args.save or "tryit_ex01.png", dpi=120, bbox_inches="tight")
         print("saved the picture to", os.path.abspath(args.save or "tryit_ex01.png"))

@@ -93,30 +93,40 @@ FUNCTIONS = [
     "sin({a})", "cos({a})", "tanh({a})", "exp(sin({a}))", "log(1.5 + {a} * {a})", "sqrt(2.0 + {a} * {a})",
     "exp({a} / 4)", "log(exp({a} / 3) + 1.0)", "sqrt(1.0 + tanh({a}) ** 2)",
 ]
+#: Reverse mode's Node (Task 1.6) takes plain-number exponents only: every template but the two with a varying one.
+VARYING_EXPONENTS = ["((1.5 + {a} * {a}) ** ({b} / 4))", "({k} ** ({a} / 3))"]
+REVERSE = [template for template in ARITHMETIC + FUNCTIONS if template not in VARYING_EXPONENTS]
 
 
 def random_expression(rng: np.random.Generator, variables: Sequence[str], depth: int = 3,
-                      with_functions: bool = True) -> str:
-    """A random expression that uses at least one of `variables`."""
+                      with_functions: bool = True, templates: Sequence[str] | None = None,
+                      constants: bool = True) -> str:
+    """A random expression that uses at least one of `variables`.
+
+    `templates` replaces the default ARITHMETIC (+ FUNCTIONS); without `constants` every leaf is a
+    variable, so no function is ever applied to a plain number.
+    """
+    chosen = list(templates) if templates is not None else ARITHMETIC + (FUNCTIONS if with_functions else [])
     while True:
-        expression = _random_expression(rng, variables, depth, with_functions)
+        expression = _random_expression(rng, variables, depth, chosen, constants)
         if any(uses(expression, name) for name in variables):
             return expression
 
 
 def fixed_expressions(name: str, count: int, variables: Sequence[str], depth: int = 3,
-                      with_functions: bool = True, use_all: bool = False) -> list[str]:
+                      with_functions: bool = True, use_all: bool = False, templates: Sequence[str] | None = None,
+                      constants: bool = True) -> list[str]:
     """`count` random expressions that are the same on every grading seed (seeded by `name`).
 
     The shape of a question (which operations, nested how) decides which rules a
     test checks, so it must not change with the seed: only the points at which the
     expressions are evaluated are drawn from the grading seed. `use_all` keeps only
-    expressions that use every variable.
+    expressions that use every variable; `templates` and `constants` are as in `random_expression`.
     """
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     found: list[str] = []
     while len(found) < count:
-        expression = random_expression(rng, variables, depth, with_functions)
+        expression = random_expression(rng, variables, depth, with_functions, templates, constants)
         if not use_all or all(uses(expression, variable) for variable in variables):
             found.append(expression)
     return found
@@ -133,16 +143,16 @@ def well_conditioned(*values: Any, limit: float = 1e6) -> bool:
     return bool(np.all(np.isfinite(flat)) and np.all(np.abs(flat) < limit))
 
 
-def _random_expression(rng: np.random.Generator, variables: Sequence[str], depth: int, with_functions: bool) -> str:
+def _random_expression(rng: np.random.Generator, variables: Sequence[str], depth: int, templates: list[str],
+                       constants: bool) -> str:
     if depth == 0 or rng.random() < 0.15:
-        if rng.random() < 0.8:
+        if not constants or rng.random() < 0.8:
             return str(rng.choice(list(variables)))
         return f"{rng.uniform(0.5, 2.5):.3f}"
-    templates = ARITHMETIC + (FUNCTIONS if with_functions else [])
     template = str(rng.choice(templates))
     holes = {
-        "a": _random_expression(rng, variables, depth - 1, with_functions),
-        "b": _random_expression(rng, variables, depth - 1, with_functions),
+        "a": _random_expression(rng, variables, depth - 1, templates, constants),
+        "b": _random_expression(rng, variables, depth - 1, templates, constants),
         "c": f"{rng.uniform(-3, 3):.3f}",
         "k": f"{rng.uniform(0.5, 3.0):.3f}",
     }

@@ -21,6 +21,7 @@ import pytest
 from autograder.hidden.oracles import (
     ARITHMETIC,
     FUNCTIONS,
+    REVERSE,
     GraderBug,
     agreed,
     central_difference,
@@ -75,6 +76,15 @@ GRADIENT_CASES = fixed_expressions("1.4 gradient", CASES // 2, ["x", "y", "z"], 
 JACOBIAN_CASES = fixed_expressions("1.4 jacobian", 2 * (CASES // 4), ["x", "y", "z"], use_all=True)
 JVP_CASES = fixed_expressions("1.4 jvp", CASES // 2, ["x", "y"], use_all=True)
 VECTORISED_CASES = fixed_expressions("1.5 vectorised", CASES // 2, ["x"])
+#: Reverse mode's programs: plain-number exponents only (REVERSE), and every leaf a variable, so no function is
+#: applied to a plain number (that would need Task 1.3's plain branch, not reverse mode).
+NODE_VARIABLES = ["x", "y", "z"]
+BACKWARD_CASES = fixed_expressions("1.6 backward", CASES // 2, NODE_VARIABLES, use_all=True, templates=REVERSE,
+                                   constants=False)
+ORDER_CASES = fixed_expressions("1.6 topological order", 4, NODE_VARIABLES, use_all=True, templates=REVERSE,
+                                constants=False)
+REVERSE_GRADIENT_CASES = fixed_expressions("1.7 reverse_gradient", CASES // 2, NODE_VARIABLES, use_all=True,
+                                           templates=REVERSE, constants=False)
 
 
 # -- 1.1 ------------------------------------------------------------------------------------
@@ -115,7 +125,8 @@ def test_power_rules_on_random_inputs(submission, reference, rng):
         base = float(rng.uniform(0.2, 3.0))
         # Whole and fractional exponents in turn (the last kind drawn anew, never a whole number).
         exponent = [-2.0, -1.0, 0.5, 2.0, 3.0, float(rng.uniform(-2, 3)) + 1e-3][case % 6]
-        for expression in (f"x ** {exponent!r}", f"{base!r} ** x", "x ** x", f"(-x) ** {int(exponent) if exponent.is_integer() else 2}"):
+        whole = int(exponent) if exponent.is_integer() else 2
+        for expression in (f"x ** {exponent!r}", f"{base!r} ** x", "x ** x", f"(-x) ** {whole}"):
             x0 = float(rng.uniform(0.3, 2.5))
             oracle = tuple(float(v) for v in torch_jvp(expression, ["x"], [x0], [1.0]))
             snippet = _dual_of(expression)
@@ -142,7 +153,8 @@ def test_repr_names_both_fields(submission, rng):
     call = "repr(AutoDiff(v, g))"
     text = submission.run(call, v=value, g=slope)
     if not (isinstance(text, str) and "AutoDiff" in text and repr(value) in text and repr(slope) in text):
-        expect.fail(f"{call} with v={value!r}, g={slope!r}", text, f"a string showing AutoDiff, {value!r} and {slope!r}")
+        expect.fail(f"{call} with v={value!r}, g={slope!r}", text,
+                    f"a string showing AutoDiff, {value!r} and {slope!r}")
 
 
 # -- 1.3 ------------------------------------------------------------------------------------
@@ -216,7 +228,7 @@ def test_gradient_of_random_functions_matches_reverse_mode(submission, reference
 @pytest.mark.task("1.4", points=2)
 def test_jacobian_of_random_vector_functions(submission, reference, rng):
     variables = ["x", "y", "z"]
-    for rows in zip(JACOBIAN_CASES[::2], JACOBIAN_CASES[1::2]):
+    for rows in zip(JACOBIAN_CASES[::2], JACOBIAN_CASES[1::2], strict=True):
         point = _points(rng, list(rows), variables, low=-1.0, high=1.0)
         oracle = [torch_gradient(row, variables, point) for row in rows]
         call = f"jacobian(lambda x, y, z: [{rows[0]}, {rows[1]}], point)"
@@ -300,3 +312,129 @@ def test_array_domain_errors_are_caught(submission, rng):
     call = "raised(lambda: vectorised_derivative(log, xs))"
     expect.rejects(f"{call} with xs = {xs.tolist()}", submission.run(call, xs=xs), "ValueError",
                    mentions=("positive", "log", "domain"), hint="with arrays, check every element before computing")
+
+
+# -- 1.6 ------------------------------------------------------------------------------------
+
+
+def _node_snippet(expression: str, last: str) -> str:
+    return f"x, y, z = (Node(p) for p in point)\nout = {expression}\n{last}"
+
+
+@pytest.mark.task("1.6", points=4)
+def test_backward_on_random_programs_matches_torch(submission, reference, rng):
+    for expression in BACKWARD_CASES:
+        point = _points(rng, [expression], NODE_VARIABLES)
+        oracle = (float(numpy_function(expression, NODE_VARIABLES)(*point)),
+                  torch_gradient(expression, NODE_VARIABLES, point))
+        snippet = _node_snippet(expression, "out.backward()\nout.value, [x.grad, y.grad, z.grad]")
+        expected = agreed(oracle, reference.run(snippet, point=point))
+        expect.close(f"{snippet} with point = {point}", submission.run(snippet, point=point), expected,
+                     rtol=RTOL, atol=ATOL,
+                     hint="compare with torch's backward on the same program: check each operation's local "
+                          "derivatives, then backward (seed 1.0, walk the order from the output, add with +=)")
+
+
+#: One operation each, with the parents it records (by name) and the program torch differentiates for its local
+#: derivatives: ``x * x`` as ``x * y`` at y = x, so that each of its two parents gets its own partial derivative.
+SINGLE_OPERATIONS = [
+    ("x - y", ["x", "y"], "x - y"), ("x * y", ["x", "y"], "x * y"), ("x * x", ["x", "x"], "x * y"),
+    ("x / y", ["x", "y"], "x / y"), ("-x", ["x"], "-x"), ("x ** 3", ["x"], "x ** 3"),
+    ("x ** -0.5", ["x"], "x ** -0.5"), ("x ** 2.5", ["x"], "x ** 2.5"), ("sin(x)", ["x"], "sin(x)"),
+    ("cos(x)", ["x"], "cos(x)"), ("exp(x)", ["x"], "exp(x)"), ("log(x)", ["x"], "log(x)"),
+    ("sqrt(x)", ["x"], "sqrt(x)"), ("tanh(x)", ["x"], "tanh(x)"),
+]
+
+
+@pytest.mark.task("1.6", points=2)
+def test_each_operation_records_its_parents_and_local_derivatives(submission, reference, rng):
+    snippet_end = ("names = {id(x): 'x', id(y): 'y'}\n"
+                   "m.value, [names.get(id(p), 'another node') for p in m.parents], m.local_derivatives")
+    for expression, parents, differentiated in SINGLE_OPERATIONS:
+        a, b = rng.uniform(0.3, 2.0, size=2).tolist()
+        b = a if expression == "x * x" else b
+        variables = ["x", "y"] if "y" in differentiated else ["x"]
+        value = float(numpy_function(expression, ["x", "y"])(a, b))
+        slopes = tuple(torch_gradient(differentiated, variables, [a, b][: len(variables)]))
+        snippet = f"x, y = Node(a), Node(b)\nm = {expression}\n{snippet_end}"
+        answer = reference.run(snippet, a=a, b=b)
+        if answer[1] != parents:
+            raise GraderBug(f"the reference records the parents of {expression} as {answer[1]}, not {parents}")
+        value, slopes = agreed((value, slopes), (answer[0], answer[2]))
+        expect.close(f"{snippet} with a = {a!r}, b = {b!r}", submission.run(snippet, a=a, b=b),
+                     (value, parents, slopes), rtol=RTOL, atol=ATOL,
+                     hint="the parents are the operands, self first (x * x has parents (x, x)); each local "
+                          "derivative is d(result)/d(that parent)")
+
+
+@pytest.mark.task("1.6", points=2)
+def test_topological_order_of_random_programs(submission, rng):
+    # The property, checked on the student's own graph: every node `out` depends on, each once, parents first.
+    check = """order = topological_order(out)
+position = {id(node): i for i, node in enumerate(order)}
+reachable, stack = {}, [out]
+while stack:
+    node = stack.pop()
+    if id(node) not in reachable:
+        reachable[id(node)] = node
+        stack.extend(node.parents)
+late = sum(position.get(id(parent), -1) > position.get(id(node), len(order))
+           for node in reachable.values() for parent in node.parents)
+(len(order), len(position), len(reachable), sum(key not in position for key in reachable),
+ position.get(id(out)) == len(order) - 1, late)"""
+    for expression in ORDER_CASES:
+        point = _points(rng, [expression], NODE_VARIABLES)
+        snippet = _node_snippet(expression, check)
+        listed, distinct, reachable, missing, last, late = submission.run(snippet, point=point)
+        call = f"topological_order(out) with out = {expression} at {point}"
+        wanted = "every node out depends on, each once, every node after its parents, out last"
+        found = (f"{listed} entries, {distinct} of them different nodes, for the {reachable} nodes out depends on"
+                 f"{f', {missing} of them missing' if missing else ''}{', out not last' if not last else ''}"
+                 f"{f', {late} nodes before one of their parents' if late else ''}")
+        if listed != distinct:
+            expect.fail(call, found, wanted, hint="each node appears once: remember the nodes you have visited")
+        if missing or distinct != reachable:
+            expect.fail(call, found, wanted, hint="list every node that out depends on (inputs and constants too), "
+                                                  "and nothing else")
+        if late:
+            expect.fail(call, found, wanted, hint="each node must come after all of its parents: append a node only "
+                                                  "after visiting them")
+        if not last:
+            expect.fail(call, found, wanted, hint="out depends on every other node, so it comes last")
+
+
+# -- 1.7 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("1.7", points=3)
+def test_reverse_gradient_of_random_programs_matches_torch(submission, reference, rng):
+    for expression in REVERSE_GRADIENT_CASES:
+        point = _points(rng, [expression], NODE_VARIABLES)
+        call = f"reverse_gradient(lambda x, y, z: {expression}, point)"
+        expected = agreed(torch_gradient(expression, NODE_VARIABLES, point), reference.run(call, point=point))
+        expect.close(f"{call} at point = {point}", submission.run(call, point=point), expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.task("1.7")
+def test_reverse_and_forward_mode_agree_with_torch(submission, reference, rng):
+    # The same program on Node (reverse mode) and on AutoDiff (Task 1.4's forward mode): one gradient, two ways.
+    for expression in REVERSE_GRADIENT_CASES[:4]:
+        point = _points(rng, [expression], NODE_VARIABLES)
+        call = f"f = lambda x, y, z: {expression}\nreverse_gradient(f, point), gradient(f, point)"
+        oracle = torch_gradient(expression, NODE_VARIABLES, point)
+        expected = agreed((oracle, oracle), reference.run(call, point=point))
+        expect.close(f"{call} at point = {point}", submission.run(call, point=point), expected, rtol=RTOL, atol=ATOL,
+                     hint="the first list is reverse mode's, the second forward mode's (Task 1.4): the same program "
+                          "has one gradient, torch's, however it is found")
+
+
+@pytest.mark.task("1.7")
+def test_reverse_gradient_calls_f_once_for_many_inputs(submission, reference, rng):
+    names = [f"x{i}" for i in range(8)]
+    expression = " + ".join(f"sin({a}) * {b}" for a, b in zip(names, names[1:] + names[:1], strict=True))
+    point = rng.uniform(-2.0, 2.0, size=len(names)).tolist()
+    call = (f"calls = []\ndef f({', '.join(names)}):\n    calls.append(1)\n    return {expression}\n"
+            "reverse_gradient(f, point), len(calls)")
+    expected = agreed((torch_gradient(expression, names, point), 1), reference.run(call, point=point))
+    expect.close(f"{call} with point = {point}", submission.run(call, point=point), expected, rtol=RTOL, atol=ATOL,
+                 hint="reverse mode needs one call of f for the whole gradient, however many inputs f has")
