@@ -53,6 +53,8 @@ TOPICS: tuple[Topic, ...] = (
             "1.3": "Elementary functions: sin, cos, exp, log, sqrt, tanh",
             "1.4": "derivative, gradient, jacobian and jvp",
             "1.5": "Vectorised duals: numpy arrays as values and gradients",
+            "1.6": "Reverse mode: a graph of Nodes and backward() in topological order",
+            "1.7": "The whole gradient in one backward pass, where forward mode needs n",
         },
         forbidden_imports=("torch", "jax", "jaxlib", "autograd", "sympy", "tensorflow", "functorch"),
         forbidden_reason=(
