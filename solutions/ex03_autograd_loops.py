@@ -39,11 +39,19 @@ Work through the tasks in order; each function names its task in its docstring.
   hand-derived gradient. Both must give the same numbers.
 * Task 3.6 - ``gaussian_image`` and ``fit_gaussian``: find where a blurred
   spot sits in a noisy image by descending the squared error.
+* Task 3.7 - ``vjp`` and ``jacobian_by_rows``: what ``backward(gradient=v)``
+  computes when the output is a vector, and the whole Jacobian from it.
+* Task 3.8 - ``newton_sqrt`` and ``gradient_or_none``: gradients through a
+  Python ``while`` loop, and the three ways a graph gets cut (``detach``,
+  ``no_grad`` and a trip through numpy).
+* Task 3.9 - ``standardize`` and ``to_numpy``: numpy data into a float32
+  tensor on a device, and tensors back into numpy, without the classic errors.
 
 Devices and dtypes: every function must work on whatever device its tensor
 inputs live on (CPU or CUDA) and keep their floating dtype. Create each new
 tensor with the inputs' dtype and device; the given ``tensor_options`` tells
-you which. Plain Python numbers mean float64 on the CPU.
+you which. Plain Python numbers mean float64 on the CPU. Task 3.9 is the one
+exception, and says so: ``standardize`` is told its device and makes float32.
 
 Check your work with::
 
@@ -54,6 +62,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence, Union
 
+import numpy as np
 import torch
 
 Scalar = Union[float, torch.Tensor]
@@ -366,23 +375,259 @@ def fit_gaussian(image: torch.Tensor, pos0: Sequence[float], sigma0: float, lr: 
     ### END SOLUTION
 
 
+# -- Task 3.7: vector-Jacobian products -----------------------------------------------------
+
+
+def vjp(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """The vector-Jacobian product v^T J of `f` at `x`, from one ``backward(gradient=v)``.
+
+    Let y = f(x) map n values to m values. Its Jacobian J is the m x n matrix
+    of partial derivatives, J[i, j] = dy_i/dx_j. ``backward()`` without an
+    argument works only on a scalar. On a vector y it needs a vector v with
+    y's shape, and what it leaves in ``x.grad`` is the product with v from the
+    LEFT:
+
+        x.grad = v^T J,   that is   x.grad[j] = sum_i v[i] * dy_i/dx_j,
+
+    a row vector of n values, x's shape. It is never J v, which sums over the
+    other index (and has m values, not n). One way to remember it: v^T J is
+    the gradient of the scalar sum_i v[i] * y[i], so a single backward pass
+    gives it however many outputs f has, and autograd never builds J at all.
+
+    Worked example: f(x) = (x0 x1, x0 + 3 x1) at x = (2, 5) has the Jacobian
+    J = [[x1, x0], [1, 3]] = [[5, 2], [1, 3]]. With v = (1, 10),
+    v^T J = (1*5 + 10*1, 1*2 + 10*3) = (15, 32), whereas J v = (25, 31).
+
+    x is a 1-D tensor of n values, f(x) a 1-D tensor of m values, and v has m
+    values with x's dtype and device. Make a fresh leaf copy of x that
+    requires grad (the caller's x is left as it was: it gains neither
+    requires_grad nor a .grad), run f on the leaf and backward with
+    gradient=v, and return the leaf's gradient detached, with x's shape,
+    dtype and device. Task 3.7.
+    """
+    ### BEGIN SOLUTION
+    leaf = x.detach().clone().requires_grad_(True)
+    f(leaf).backward(gradient=v)
+    return leaf.grad.detach()
+    ### END SOLUTION
+
+
+def jacobian_by_rows(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """The whole Jacobian J of `f` at `x`, one row per backward pass.
+
+    Row i of J is e_i^T J, where e_i is the i-th unit vector (1 in place i,
+    0 elsewhere): a vector-Jacobian product, as in `vjp`. So m backward
+    passes, with v = e_0, ..., e_(m-1), give J row by row (this is how
+    ``torch.autograd.functional.jacobian`` works inside). In the worked
+    example of `vjp`, e_0 gives the row (5, 2) and e_1 the row (1, 3). Three
+    details decide whether it works:
+
+    * backward() frees the graph it walks, so a second backward() over the
+      same y fails ("Trying to backward through the graph a second time").
+      Pass ``retain_graph=True`` to keep the graph, or compute y afresh for
+      every row.
+    * backward() ADDS into .grad. Clear the leaf's gradient before each row
+      (``leaf.grad = None`` or ``leaf.grad.zero_()``), or row i comes out as
+      rows 0 to i summed.
+    * ``zero_()`` and the additions reuse one .grad tensor in place: keep a
+      copy of each row (``.clone()``), or every row you kept changes with it.
+
+    x is a 1-D tensor of n values and f(x) a 1-D tensor of m values. Return J
+    as a detached tensor of shape (m, n) with x's dtype and device; the
+    caller's x is left as it was. Task 3.7.
+    """
+    ### BEGIN SOLUTION
+    leaf = x.detach().clone().requires_grad_(True)
+    outputs = f(leaf)
+    rows = []
+    for index in range(outputs.numel()):
+        unit = torch.zeros_like(outputs)
+        unit[index] = 1.0
+        leaf.grad = None
+        outputs.backward(gradient=unit, retain_graph=True)
+        rows.append(leaf.grad.detach().clone())
+    return torch.stack(rows)
+    ### END SOLUTION
+
+
+# -- Task 3.8: control flow, and where the graph breaks -------------------------------------
+
+
+def newton_sqrt(a: torch.Tensor, tol: float = 1e-12, max_iter: int = 50) -> tuple[torch.Tensor, int]:
+    """sqrt(a) by Newton's iteration in a Python while loop, differentiable with respect to a.
+
+    Start from y = a itself (the tensor, not a copy of its value), and, while
+    |y^2 - a| > tol * a and fewer than `max_iter` replacements were made,
+    replace y by (y + a / y) / 2. Return ``(y, iterations)``: y a 0-d tensor
+    that is still part of a's graph (no torch.no_grad(), no .item() or
+    .detach() on the way), and the number of replacements as a Python int.
+    a is a positive 0-d tensor that requires grad; the caller differentiates
+    y by calling ``y.backward()`` and reads ``a.grad``.
+
+    The while condition reads a tensor's value, so Python, not autograd,
+    decides how often the loop runs, and the answer depends on a. Autograd
+    records only the operations that actually ran: ``y.backward()`` gives the
+    derivative of the loop as it unrolled for this a,
+
+        dy_0/da = 1,   dy_(k+1)/da = (dy_k/da * (1 - a / y_k^2) + 1 / y_k) / 2,
+
+    which comes close to the derivative of sqrt, 1 / (2 sqrt(a)), once y has
+    converged, and can be far from it before. An ``if`` on a tensor value
+    behaves the same way: only the branch taken is in the graph.
+
+    Worked example, a = 4: y goes 4 -> 2.5 -> 2.05 -> 2.00061 -> ..., and
+    dy/da goes 1 -> (1 * (1 - 4/16) + 1/4) / 2 = 0.5 -> (0.5 * (1 - 4/6.25)
+    + 1/2.5) / 2 = 0.29 -> ... So ``newton_sqrt(a, max_iter=2)`` returns
+    (2.05, 2) with dy/da = 0.29, and with the default tolerance the loop
+    stops after 5 replacements at y = 2 with dy/da = 0.25. At a = 1 the loop
+    never runs: y is a itself, and dy/da = 1, not 1/2. Task 3.8.
+    """
+    ### BEGIN SOLUTION
+    y = a
+    iterations = 0
+    while iterations < max_iter and abs(y * y - a) > tol * a:
+        y = (y + a / y) / 2
+        iterations += 1
+    return y, iterations
+    ### END SOLUTION
+
+
+def gradient_or_none(compute: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor | None:
+    """The gradient of ``compute(x).sum()`` with respect to x, or None when no gradient reaches x.
+
+    Three ways of computing outside autograd look alike and differ:
+
+    * ``x.detach()`` is x's values as a new tensor outside the graph, a
+      constant. In ``x.detach() * x`` only the second factor is
+      differentiated, so the gradient is x's values, not 2x. Use it to stop
+      a gradient on purpose.
+    * ``with torch.no_grad():`` records nothing at all inside the block: a
+      result made there has requires_grad False and no grad_fn. Use it for
+      parameter updates and evaluation, never for a loss you will
+      differentiate.
+    * a trip through numpy, ``torch.from_numpy(np.sin(x.detach().numpy()))``,
+      gives a tensor with no history. Autograd cannot see inside numpy, and
+      nothing warns you: the graph is silently cut. (``x.numpy()`` refuses a
+      tensor that requires grad, which is why the .detach() is there.)
+
+    Make a fresh leaf copy of x that requires grad (the caller's x is left as
+    it was) and compute y = compute(leaf). If y does not require grad, the
+    graph was cut and no gradient can reach x: return None (backward() would
+    raise "element 0 of tensors does not require grad"). Otherwise call
+    backward() on y.sum() and return the leaf's gradient detached, with x's
+    shape, dtype and device (None if the leaf's .grad stayed None).
+
+    Worked example, x = (1, 2, 3): ``x * x`` gives (2, 4, 6); ``x.detach() *
+    x`` gives (1, 2, 3); x * x computed under no_grad gives None, and so does
+    ``torch.from_numpy(x.detach().numpy() ** 2)``. Task 3.8.
+    """
+    ### BEGIN SOLUTION
+    leaf = x.detach().clone().requires_grad_(True)
+    result = compute(leaf)
+    if not result.requires_grad:
+        return None
+    result.sum().backward()
+    return None if leaf.grad is None else leaf.grad.detach()
+    ### END SOLUTION
+
+
+# -- Task 3.9: tensors from numpy, dtypes and devices ---------------------------------------
+
+
+def standardize(array: np.ndarray, device: str | torch.device = "cpu") -> torch.Tensor:
+    """A numpy array as model input: standardised, in float32, on `device`, the caller's array untouched.
+
+    Data usually arrives as numpy arrays, in float64 (numpy's default). Three
+    facts decide how it becomes a tensor a model can use:
+
+    * ``torch.from_numpy(array)`` copies nothing: the tensor SHARES the
+      array's memory and keeps its dtype (float64 stays float64). An in-place
+      change of that tensor (``t -= t.mean()``) changes the caller's array
+      too. ``torch.tensor(array)`` makes a copy; so does a change of dtype.
+    * Models compute in float32: ``nn.Linear``'s weights are float32, it is
+      what GPUs are fastest at, and it needs half the memory of float64.
+      Float64 data meeting float32 weights fails with a dtype mismatch
+      ("mat1 and mat2 must have the same dtype", "expected scalar type Float
+      but found Double"). Convert with ``.float()`` or
+      ``.to(dtype=torch.float32)``.
+    * Data goes where the model is: ``.to(device)`` (a string such as "cpu"
+      or "cuda", or a torch.device). Tensors on two devices cannot meet in
+      one operation.
+
+    `array` is a float32 or float64 numpy array of any shape with at least two
+    different values. Return (array - mean) / std over all its values, where
+    std divides by n (numpy's ``array.std()``; in torch
+    ``t.std(correction=0)``, whose default divides by n - 1), as a float32
+    tensor of the array's shape on `device`. The caller's array must be
+    unchanged afterwards. The tests also pass device="meta", torch's device
+    whose tensors have a shape and a dtype but no numbers, which fails any
+    code that leaves data on the CPU by mistake: there, compute with tensor
+    operations (or in numpy before the tensor is made), and never read a
+    number out of a tensor (.item(), float()). Worked example: (1, 2, 3, 4) has mean 2.5 and std
+    sqrt(1.25), so it becomes about (-1.342, -0.447, 0.447, 1.342). Task 3.9.
+    """
+    ### BEGIN SOLUTION
+    tensor = torch.from_numpy(array).to(device=device, dtype=torch.float32)
+    return (tensor - tensor.mean()) / tensor.std(correction=0)
+    ### END SOLUTION
+
+
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A tensor's values as a numpy array, whatever its device and whether or not it requires grad.
+
+    numpy lives on the CPU and knows nothing of autograd, so ``.numpy()``
+    refuses a tensor that requires grad ("Use tensor.detach().numpy()
+    instead") and a tensor on a GPU ("Use Tensor.cpu() to copy the tensor to
+    host memory first"). So detach it, copy it to the CPU, and only then
+    convert it. Copy it with ``.cpu()`` always, not only when you expect a
+    GPU: on a tensor already on the CPU it costs nothing, and it keeps the
+    code right on every device (the tests use torch's "meta" device, whose
+    tensors hold no numbers, so there .cpu() is the step that must fail).
+
+    Return a numpy array with the tensor's shape and dtype (float32 stays
+    float32). The caller's tensor is left as it was: if it required grad, it
+    still does. Task 3.9.
+    """
+    ### BEGIN SOLUTION
+    return tensor.detach().cpu().numpy()
+    ### END SOLUTION
+
+
 if __name__ == "__main__":
-    # Try it, once task 3.5 work: autograd fits a sine wave to noisy data.
+    # Try it, once tasks 3.5, 3.8 and 3.9 work: autograd fits a sine wave to noisy data (left), and
+    # differentiates a Python while loop (right).
     import argparse
     import os
 
     import matplotlib.pyplot as plt
 
-    parser = argparse.ArgumentParser(description="Plot a sine fitted by autograd")
+    parser = argparse.ArgumentParser(description="Plot a sine fitted by autograd, and autograd through a while loop")
     parser.add_argument("--save", metavar="PATH", help="save the picture to PATH (a .png) instead of showing it")
     args, _ = parser.parse_known_args()  # known ones only: a notebook's kernel passes arguments of its own
 
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     x, y = make_sine_data(omega=2.0, t=0.5)
     omega, t = fit_sine(x, y, omega0=1.5, t0=0.0, lr=0.5, steps=300)
-    plt.plot(x, y, ".", color="grey", label="data: sin(2.0 x + 0.5) + noise")
-    plt.plot(x, torch.sin(omega * x + t), label=f"fit: sin({omega:.2f} x + {t:.2f})")
-    plt.xlabel("x")
-    plt.legend()
+    left.plot(x, y, ".", color="grey", label="data: sin(2.0 x + 0.5) + noise")
+    left.plot(x, torch.sin(omega * x + t), label=f"fit: sin({omega:.2f} x + {t:.2f})")
+    left.set_xlabel("x")
+    left.legend()
+
+    def slope_of_newton_sqrt(value: float) -> float:
+        a = torch.tensor(value, dtype=torch.float64, requires_grad=True)
+        root, _ = newton_sqrt(a)
+        root.backward()
+        return a.grad.item()
+
+    a_values = torch.linspace(0.2, 4.0, 191, dtype=torch.float64)  # 1.0 is one of them
+    right.plot(to_numpy(a_values), [slope_of_newton_sqrt(value) for value in a_values.tolist()], ".",
+               label="d newton_sqrt(a) / da, by autograd")
+    right.plot(to_numpy(a_values), to_numpy(0.5 / a_values.sqrt()), label="1 / (2 sqrt(a))")
+    right.plot([1.0], [slope_of_newton_sqrt(1.0)], "o", color="C3")
+    right.annotate("a = 1: the loop never runs,\nso y = a and the slope is 1", (1.0, 1.0), xytext=(1.5, 0.7),
+                   arrowprops={"arrowstyle": "->", "shrinkB": 6})
+    right.set_xlabel("a")
+    right.legend(loc="lower left")
     if args.save or plt.get_backend().lower() == "agg":  # Agg: matplotlib found no display
         plt.savefig(args.save or "tryit_ex03.png", dpi=120, bbox_inches="tight")
         print("saved the picture to", os.path.abspath(args.save or "tryit_ex03.png"))
