@@ -73,6 +73,7 @@ TOPICS: tuple[Topic, ...] = (
             "2.4": "Minimising a parabola",
             "2.5": "Fitting a sine curve by hand",
             "2.6": "Plotting the descent path",
+            "2.7": "The stability condition: the largest stable learning rate, 2 / lambda_max",
         },
         forbidden_imports=("torch", "jax", "jaxlib", "autograd", "sympy", "tensorflow", "functorch"),
         forbidden_reason=(

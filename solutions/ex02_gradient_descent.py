@@ -28,6 +28,10 @@ Work through the tasks in order; each function names its task in its docstring.
   training loop does with a network's weights.
 * Task 2.6 - ``plot_descent``: draw the path over the function, so you can
   see what the learning rate does.
+* Task 2.7 - how large the learning rate may be: on a quadratic bowl each
+  step multiplies the error along every eigenvector of the Hessian by its own
+  factor 1 - lr * lambda, so descent converges exactly when lr < 2 / lambda_max.
+  You predict that limit from the Hessian and watch descent diverge just above it.
 
 Check your work with::
 
@@ -354,6 +358,143 @@ def plot_descent(f: Callable[..., Any], trajectory: np.ndarray | Sequence[Any], 
     ### END SOLUTION
 
 
+# -- Task 2.7: how large the learning rate may be ---------------------------------------
+
+
+def quadratic_hessian(A: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
+    """The Hessian of the quadratic f(x) = 1/2 x^T A x - b^T x: the symmetric part H = (A + A^T) / 2.
+
+    A need not be symmetric, but only its symmetric part shapes f. The number
+    x^T A x equals its own transpose x^T A^T x, so it is also the average of
+    the two, x^T H x, and f(x) = 1/2 x^T H x - b^T x. Differentiating that
+    gives the gradient H x - b and the Hessian (the matrix of second
+    derivatives, the same at every x) H, whatever skew part A carries.
+
+    Example: A = [[2, 5], [1, 4]] gives H = [[2, 3], [3, 4]]; the 5 and the 1
+    are averaged, the diagonal is kept.
+
+    `A` is a (d, d) numpy array or nested list. Returns a new float array of
+    shape (d, d) and leaves A unchanged. Task 2.7.
+    """
+    ### BEGIN SOLUTION
+    matrix = np.asarray(A, dtype=float)
+    return (matrix + matrix.T) / 2.0
+    ### END SOLUTION
+
+
+def contraction_factors(A: np.ndarray | Sequence[Sequence[float]], lr: float) -> np.ndarray:
+    """The factors 1 - lr * lambda_i by which one descent step scales the error, eigenvector by eigenvector.
+
+    The function descended is f(x) = 1/2 x^T A x - b^T x, with learning rate lr.
+
+    Why one factor per direction. Let H = quadratic_hessian(A), and let x* be
+    the minimiser, where the gradient H x* - b is zero. Follow the error
+    e_k = x_k - x* of the k-th point of `gradient_descent`. One update gives
+
+        e_{k+1} = x_k - lr (H x_k - b) - x* = e_k - lr (H x_k - H x*) = (I - lr H) e_k,
+
+    using b = H x*. H is symmetric, so it has d orthonormal eigenvectors v_i
+    with real eigenvalues lambda_i (H v_i = lambda_i v_i). Write the error in
+    that basis, e_k = sum_i c_i v_i. Since (I - lr H) v_i = (1 - lr lambda_i) v_i,
+    one step multiplies each coordinate c_i by its own factor 1 - lr lambda_i,
+    untouched by the others, and k steps by (1 - lr lambda_i)^k.
+
+    So along v_i the error shrinks exactly when |1 - lr lambda_i| < 1. A factor
+    in (0, 1) creeps up on the minimum from one side; one in (-1, 0) overshoots
+    it, by less each step; one below -1 overshoots by more each step, flipping
+    side and growing: descent diverges. `largest_stable_lr` turns this into a
+    bound on lr.
+
+    The eigenvalues of a symmetric matrix come from ``np.linalg.eigvalsh``, in
+    ascending order. Return the factors in that order (factor i belongs to the
+    i-th smallest eigenvalue of H) as a float array of shape (d,).
+
+    Example: A = [[3, 1], [1, 3]] is symmetric, so H = A; its eigenvalues are 2
+    (eigenvector (1, -1)) and 4 (eigenvector (1, 1)). With lr = 0.4 the factors
+    are [1 - 0.8, 1 - 1.6] = [0.2, -0.6]: both errors shrink. With lr = 0.55
+    they are [-0.1, -1.2]: the error along (1, 1) grows by 1.2 each step. Task 2.7.
+    """
+    ### BEGIN SOLUTION
+    eigenvalues = np.linalg.eigvalsh(quadratic_hessian(A))
+    return 1.0 - lr * eigenvalues
+    ### END SOLUTION
+
+
+def largest_stable_lr(A: np.ndarray | Sequence[Sequence[float]]) -> float:
+    """The stability limit 2 / lambda_max: descent on f(x) = 1/2 x^T A x - b^T x converges for 0 < lr < 2 / lambda_max.
+
+    By `contraction_factors`, descent reaches the minimum from every start
+    exactly when |1 - lr lambda_i| < 1 for every eigenvalue lambda_i of
+    H = quadratic_hessian(A). For lr > 0 and lambda_i > 0 this reads
+    0 < lr lambda_i < 2, that is lr < 2 / lambda_i, and the tightest of these
+    bounds comes from the largest eigenvalue:
+
+        0 < lr < 2 / lambda_max.
+
+    The steepest direction breaks first: just above 2 / lambda_max its factor
+    falls below -1, and the error along it flips sign and grows at every step,
+    however gently every other direction converges. (The flattest direction,
+    lambda_min, decides how slowly descent converges, not whether it does.)
+
+    Take the eigenvalues of H, not of A: ``np.linalg.eigvalsh`` trusts that
+    its argument is symmetric and reads only one triangle of it, so on a
+    non-symmetric A it returns the eigenvalues of another matrix, without
+    any warning.
+
+    If lambda_min <= 0, f has no minimum (it is flat or falls away along that
+    eigenvector) and no learning rate makes descent converge: raise
+    ValueError, saying that the Hessian is not positive definite.
+
+    Returns 2 / lambda_max as a Python float. Example: A = [[3, 1], [1, 3]]
+    has eigenvalues 2 and 4, so descent is stable for lr < 2 / 4 = 0.5 (the
+    factors at lr = 0.55 in `contraction_factors` show the error growing).
+    Task 2.7.
+    """
+    ### BEGIN SOLUTION
+    eigenvalues = np.linalg.eigvalsh(quadratic_hessian(A))
+    if eigenvalues[0] <= 0.0:
+        raise ValueError(
+            f"the Hessian (A + A^T) / 2 has the eigenvalue {eigenvalues[0]:.4g} <= 0, so it is not positive "
+            "definite: f has no minimum and no learning rate makes gradient descent converge"
+        )
+    return float(2.0 / eigenvalues[-1])
+    ### END SOLUTION
+
+
+def descent_distances(A: np.ndarray | Sequence[Sequence[float]], b: np.ndarray | Sequence[float],
+                      x0: np.ndarray | Sequence[float], factor: float, steps: int) -> np.ndarray:
+    """How far descent on f(x) = 1/2 x^T A x - b^T x is from the minimum, step by step, at a multiple of the limit.
+
+    The gradient of f is H x - b with H = quadratic_hessian(A) (not A x - b,
+    unless A is symmetric), and the minimiser x* solves H x* = b
+    (``np.linalg.solve``). Run `gradient_descent` from x0 for exactly `steps`
+    updates (no tol) with lr = factor * largest_stable_lr(A), and return the
+    Euclidean distances |x_k - x*| for k = 0, ..., steps, a float array of
+    shape (steps + 1,).
+
+    `factor` says where lr sits against the limit: below 1 every direction
+    contracts and the distances fall towards 0; just above 1 the factor along
+    the steepest eigenvector is just below -1, and after the other directions
+    have settled the distance grows by |1 - 2 factor| each step. That is the
+    divergence 2 / lambda_max predicts. (For the sizes asked here nothing
+    overflows; if `gradient_descent` raises DivergenceError, let it.)
+
+    Example: A = [[3, 1], [1, 3]], b = [4, 4] and x0 = [2, 2]: x* = [1, 1], so
+    the error (1, 1) lies along the eigenvector of lambda_max = 4 and starts
+    at |x0 - x*| = sqrt(2). With factor = 0.9, lr = 0.45 and the distance is
+    sqrt(2) * 0.8^k; with factor = 1.1, lr = 0.55 and it is sqrt(2) * 1.2^k.
+    Task 2.7.
+    """
+    ### BEGIN SOLUTION
+    hessian = quadratic_hessian(A)
+    b = np.asarray(b, dtype=float)
+    minimiser = np.linalg.solve(hessian, b)
+    lr = largest_stable_lr(A) * factor
+    path = gradient_descent(lambda x: hessian @ x - b, x0, lr, steps)
+    return np.linalg.norm(path - minimiser, axis=1)
+    ### END SOLUTION
+
+
 if __name__ == "__main__":
     # Try it, once tasks 2.1, 2.3 and 2.6 work: gradient descent crawls along the Rosenbrock valley.
     import argparse
@@ -377,3 +518,9 @@ if __name__ == "__main__":
         print("saved the picture to", os.path.abspath(args.save or "tryit_ex02.png"))
     else:
         plt.show()
+
+    # Once task 2.7 works too: near (1, 1) f is close to a quadratic with this Hessian (by hand, with b = 100:
+    # f_xx = 2 - 4b (y - x^2) + 8b x^2 = 802, f_xy = -4bx = -400, f_yy = 2b = 200), so 2.7's limit applies there.
+    limit = largest_stable_lr(np.array([[802.0, -400.0], [-400.0, 200.0]]))
+    print(f"near the minimum (1, 1), steps are stable for lr < {limit:.6f}; this run's lr = 0.002 is just above, "
+          "so run it for longer (steps=50000) and it never settles: it ends bouncing across the valley's floor")

@@ -249,3 +249,62 @@ def check_the_contours(call: str, drawn: dict[str, Any], f: Callable[[Any, Any],
                         f"a band around f = {value:.4g} there",
                         hint="contour f itself, Z = f(X, Y) with X, Y = np.meshgrid(xs, ys) (not its log, "
                              "not transposed, x and y not swapped)")
+
+
+# -- the stability of descent on a quadratic ----------------------------------------------------------
+
+
+def random_quadratic(rng: np.random.Generator, dims: int,
+                     lowest: tuple[float, float] = (0.2, 0.7)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(A, eigenvalues, eigenvectors): a non-symmetric A whose symmetric part has exactly these eigenvalues.
+
+    A = Q diag(lambda) Q^T + K, with Q a random rotation and K a random skew-symmetric matrix (K^T = -K), which
+    the symmetric part (A + A^T) / 2 cancels. The eigenvalues are ascending; the largest is drawn from [1, 10]
+    and the others from `lowest` times it, so every eigenvalue stands apart from the largest (a negative
+    `lowest` makes a quadratic without a minimum). Q's columns are the eigenvectors.
+    """
+    top = float(rng.uniform(1.0, 10.0))
+    eigenvalues = np.sort(np.concatenate([rng.uniform(*lowest, size=dims - 1) * top, [top]]))
+    rotation, _ = np.linalg.qr(rng.normal(size=(dims, dims)))
+    skew = rng.normal(scale=top / 2, size=(dims, dims))
+    matrix = rotation @ np.diag(eigenvalues) @ rotation.T + (skew - skew.T)
+    return matrix, eigenvalues, rotation
+
+
+def hessian_by_second_differences(matrix: np.ndarray) -> np.ndarray:
+    """The Hessian of f(x) = 1/2 x^T A x, read off f itself by second differences at 0 with steps of 1.
+
+    For a quadratic, (f(e_i + e_j) - f(e_i - e_j) - f(e_j - e_i) + f(-e_i - e_j)) / 4 is exactly the second
+    derivative d^2 f / dx_i dx_j (the linear term -b^T x cancels, so it is left out).
+    """
+    def f(x: np.ndarray) -> float:
+        return 0.5 * float(x @ matrix @ x)
+
+    units = np.eye(len(matrix))
+    return np.array([[(f(u + v) - f(u - v) - f(v - u) + f(-u - v)) / 4.0 for v in units] for u in units])
+
+
+def distances_in_the_eigenbasis(eigenvalues: np.ndarray, eigenvectors: np.ndarray, b: np.ndarray, x0: np.ndarray,
+                                lr: float, steps: int) -> np.ndarray:
+    """|x_k - x*| for k = 0..steps, from the error's coordinates c_i in the eigenbasis: c_i (1 - lr lambda_i)^k."""
+    minimiser = eigenvectors @ ((eigenvectors.T @ b) / eigenvalues)
+    coordinates = eigenvectors.T @ (np.asarray(x0, dtype=float) - minimiser)
+    powers = (1.0 - lr * eigenvalues)[None, :] ** np.arange(steps + 1)[:, None]
+    return np.sqrt(np.sum((powers * coordinates) ** 2, axis=1))
+
+
+def distances_of_a_loop(gradient_matrix: np.ndarray, b: np.ndarray, x0: np.ndarray, lr: float, steps: int,
+                        minimiser: np.ndarray) -> np.ndarray:
+    """|x_k - minimiser| along descent with the gradient gradient_matrix @ x - b (used to name a wrong gradient)."""
+    x = np.asarray(x0, dtype=float)
+    distances = [float(np.linalg.norm(x - minimiser))]
+    for _ in range(steps):
+        x = x - lr * (gradient_matrix @ x - b)
+        distances.append(float(np.linalg.norm(x - minimiser)))
+    return np.array(distances)
+
+
+def lower_triangle_eigenvalues(matrix: np.ndarray) -> np.ndarray:
+    """What np.linalg.eigvalsh makes of a non-symmetric matrix: the eigenvalues of its lower triangle, mirrored."""
+    lower = np.tril(matrix)
+    return np.linalg.eigvalsh(lower + np.tril(matrix, -1).T)

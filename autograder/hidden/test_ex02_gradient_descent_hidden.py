@@ -30,11 +30,16 @@ from autograder.hidden.oracles_ex02 import (
     check_the_contours,
     check_the_curve,
     check_the_path,
+    distances_in_the_eigenbasis,
+    distances_of_a_loop,
     first_non_finite_update,
     gradient_norms,
+    hessian_by_second_differences,
     interior_probes,
+    lower_triangle_eigenvalues,
     matches,
     random_bowl,
+    random_quadratic,
     relative_error_loop,
     rosenbrock_expanded,
     rosenbrock_gradient_expanded,
@@ -429,3 +434,116 @@ def test_plot_random_two_dimensional_paths(submission, rng):
         check_the_axes(call, drawn, on_given_ax)
         check_the_path(call, drawn, path)
         check_the_contours(call, drawn, f, path, probes)
+
+
+# -- 2.7 ----------------------------------------------------------------------------------------
+
+TRIANGLE_HINT = ("take the eigenvalues of H = quadratic_hessian(A), not of A: np.linalg.eigvalsh reads only one "
+                 "triangle of its argument, so a non-symmetric A gives the eigenvalues of another matrix")
+
+
+@pytest.mark.task("2.7")
+def test_quadratic_hessian_of_random_matrices(submission, reference, rng):
+    for case in range(CASES // 2):
+        matrix, _, _ = random_quadratic(rng, 1 + case)
+        start = matrix.tolist() if case == 1 else matrix  # a nested list once, as the docstring allows
+        call = "H = quadratic_hessian(A)\nH, A"
+        expected = agreed((hessian_by_second_differences(matrix), start), reference.run(call, A=start))
+        got = submission.run(call, A=start)
+        hessian = got[0] if isinstance(got, tuple) and len(got) == 2 else got
+        hint = ("x^T A x = x^T A^T x, so f only sees the symmetric part (A + A^T) / 2, not A: that is the Hessian"
+                if len(matrix) > 1 and matches(hessian, matrix) else
+                "H = (A + A^T) / 2 as a new float array; leave A unchanged")
+        expect.close(f"{call} with A = {shown(matrix)}", got, expected, rtol=1e-9, atol=1e-9, hint=hint)
+
+
+@pytest.mark.task("2.7", points=2)
+def test_largest_stable_lr_of_random_quadratics(submission, reference, rng):
+    for case in range(CASES):
+        dims = 1 + case % 4
+        matrix, eigenvalues, _ = random_quadratic(rng, dims)
+        call = "largest_stable_lr(A)"
+        expected = agreed(2.0 / eigenvalues[-1], reference.run(call, A=matrix))
+        got = submission.run(call, A=matrix)
+        if dims > 1 and matches(got, 2.0 / eigenvalues[0], rtol=1e-6):
+            hint = ("lr < 2 / lambda_i must hold for every eigenvalue at once, and the tightest of these bounds "
+                    "comes from the largest eigenvalue, not the smallest")
+        elif matches(got, 1.0 / eigenvalues[-1], rtol=1e-6):
+            hint = ("the steepest factor 1 - lr * lambda_max may go down to -1, which allows lr up to "
+                    "2 / lambda_max, not 1 / lambda_max")
+        elif dims > 1 and matches(got, 2.0 / lower_triangle_eigenvalues(matrix)[-1], rtol=1e-6):
+            hint = TRIANGLE_HINT
+        else:
+            hint = "2 / lambda_max, with lambda_max the largest eigenvalue of H = quadratic_hessian(A)"
+        expect.close(f"{call} with A = {shown(matrix)} (its symmetric part has the eigenvalues {shown(eigenvalues)})",
+                     got, expected, rtol=1e-9, atol=1e-12, hint=hint)
+        expect.is_float(call, got)
+
+
+@pytest.mark.task("2.7")
+def test_largest_stable_lr_refuses_random_quadratics_without_a_minimum(submission, reference, rng):
+    for case in range(CASES // 2):
+        # The smallest eigenvalue of the symmetric part is well below 0: f falls away along its eigenvector.
+        matrix, eigenvalues, _ = random_quadratic(rng, 2 + case % 3, lowest=(-0.9, -0.1))
+        call = "raised(lambda: largest_stable_lr(A))"
+        described = f"{call} with A = {shown(matrix)} (its symmetric part has the eigenvalues {shown(eigenvalues)})"
+        if (reference.run(call, A=matrix) or ("",))[0] != "ValueError":
+            raise GraderBug(f"the reference accepted a quadratic without a minimum: {described}")
+        expect.rejects(described, submission.run(call, A=matrix), "ValueError",
+                       mentions=("positive definite", "positive-definite"),
+                       hint="when the smallest eigenvalue of H is <= 0, no learning rate converges: raise "
+                            "ValueError saying that the Hessian is not positive definite")
+
+
+def drawn_factor(rng: np.random.Generator, case: int) -> float:
+    """A multiple of the stability limit, below it on even cases and above it on odd ones."""
+    return float(rng.uniform(0.3, 0.97) if case % 2 == 0 else rng.uniform(1.03, 1.5))
+
+
+@pytest.mark.task("2.7", points=2)
+def test_contraction_factors_on_both_sides_of_the_limit(submission, reference, rng):
+    for case in range(CASES):
+        dims = 1 + case % 4
+        matrix, eigenvalues, _ = random_quadratic(rng, dims)
+        lr = drawn_factor(rng, case) * 2.0 / eigenvalues[-1]
+        call = "contraction_factors(A, lr)"
+        expected = agreed(1.0 - lr * eigenvalues, reference.run(call, A=matrix, lr=lr))
+        got = submission.run(call, A=matrix, lr=lr)
+        if matches(got, 1.0 + lr * eigenvalues, rtol=1e-6):
+            hint = ("a sign error: one step maps the error e to (I - lr H) e, so the factors are 1 - lr * lambda_i, "
+                    "with a minus")
+        elif dims > 1 and matches(got, expected[::-1], rtol=1e-6):
+            hint = "keep the order of np.linalg.eigvalsh: the first factor belongs to the smallest eigenvalue"
+        elif dims > 1 and matches(got, 1.0 - lr * lower_triangle_eigenvalues(matrix), rtol=1e-6):
+            hint = TRIANGLE_HINT
+        else:
+            hint = "one factor 1 - lr * lambda_i per eigenvalue lambda_i of H = quadratic_hessian(A), ascending"
+        expect.close(f"{call} with A = {shown(matrix)}, lr = {lr!r} (2 / lambda_max = {2.0 / eigenvalues[-1]!r})",
+                     got, expected, rtol=1e-9, atol=1e-12, hint=hint)
+
+
+@pytest.mark.task("2.7", points=2)
+def test_descent_distances_on_both_sides_of_the_limit(submission, reference, rng):
+    for case in range(CASES // 2 + 2):
+        dims = 2 + case % 3
+        matrix, eigenvalues, eigenvectors = random_quadratic(rng, dims)
+        b, x0 = rng.uniform(-3.0, 3.0, size=(2, dims))
+        factor, steps = drawn_factor(rng, case), int(rng.integers(5, 30))
+        lr = factor * 2.0 / eigenvalues[-1]
+        call = "descent_distances(A, b, x0, factor, steps)"
+        inputs = {"A": matrix, "b": b, "x0": x0, "factor": factor, "steps": steps}
+        oracle = distances_in_the_eigenbasis(eigenvalues, eigenvectors, b, x0, lr, steps)
+        expected = agreed(oracle, reference.run(call, **inputs), rtol=1e-7, atol=1e-9)
+        got = submission.run(call, **inputs)
+        minimiser = np.linalg.solve((matrix + matrix.T) / 2, b)
+        if matches(got, distances_of_a_loop(matrix, b, x0, lr, steps, minimiser), rtol=1e-6, atol=1e-9):
+            hint = ("the gradient of 1/2 x^T A x - b^T x is H x - b with H = (A + A^T) / 2; A x - b is right only "
+                    "for a symmetric A")
+        elif matches(got, distances_in_the_eigenbasis(eigenvalues, eigenvectors, b, x0, factor, steps),
+                     rtol=1e-6, atol=1e-9):
+            hint = "factor is a multiple of the limit, not the learning rate: lr = factor * largest_stable_lr(A)"
+        else:
+            hint = ("run gradient_descent from x0 with the gradient H x - b at lr = factor * largest_stable_lr(A) "
+                    "for exactly `steps` updates, and return |x_k - x*| for k = 0, ..., steps, where H x* = b")
+        expect.close(f"{call} with A = {shown(matrix)}, b = {shown(b)}, x0 = {shown(x0)}, factor = {factor!r}, "
+                     f"steps = {steps}", got, expected, rtol=1e-7, atol=1e-9, hint=hint)

@@ -31,7 +31,8 @@ def matches(got: Any, expected: Any, rtol: float = 1e-9, atol: float = 1e-12) ->
     except (TypeError, ValueError):
         return False
     expected_array = np.asarray(expected, dtype=float)
-    return got_array.shape == expected_array.shape and bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol))
+    return got_array.shape == expected_array.shape and bool(
+        np.allclose(got_array, expected_array, rtol=rtol, atol=atol))
 
 
 #: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
@@ -435,12 +436,13 @@ def check_the_contours(call: str, drawn: dict[str, Any], f: Callable[[np.ndarray
                     hint="x and y are swapped: contourf(X, Y, Z) takes the horizontal grid first" if swapped else
                     "choose the grid's x range from the path's x values and its y range from its y values")
     levels = contour["levels"]
-    for probe, band in zip(probes, contour["bands"]):
+    for probe, band in zip(probes, contour["bands"], strict=False):
         value = float(f(probe[0], probe[1]))
         near = band >= 0 and levels[max(band - 1, 0)] <= value <= levels[min(band + 2, len(levels) - 1)]
         if not near:
             expect.fail(call, f"f({probe[0]:.4g}, {probe[1]:.4g}) drawn in the band "
-                        + (f"[{levels[band]:.4g}, {levels[band + 1]:.4g}]" if 0 <= band < len(levels) - 1 else "of no level"),
+                        + (f"[{levels[band]:.4g}, {levels[band + 1]:.4g}]" if 0 <= band < len(levels) - 1
+                           else "of no level"),
                         f"a band around f = {value:.4g} there",
                         hint="contour f itself, Z = f(X, Y) with X, Y = np.meshgrid(xs, ys) (not its log, "
                              "not transposed, x and y not swapped)")
@@ -481,6 +483,112 @@ def test_plot_descent_in_two_dimensions(submission):
     check_the_axes(call, drawn, on_given_ax=True)
     check_the_path(call, drawn, path)
     check_the_contours(call, drawn, bowl, path, probes)
+
+
+# -- Task 2.7: how large the learning rate may be ----------------------------------------------
+# Every eigenvalue below is worked out by hand. LOPSIDED is not symmetric; its symmetric part
+# H = [[6, 2], [2, 3]] has trace 9 and determinant 14, so its eigenvalues are 2 and 7 (eigenvectors (1, -2) and
+# (2, 1)). Its lower triangle, read as a symmetric matrix (what np.linalg.eigvalsh makes of it), is
+# [[6, 0], [0, 3]], with eigenvalues 3 and 6.
+
+LOPSIDED = "np.array([[6.0, 4.0], [0.0, 3.0]])"
+#: Eigenvalues of LOPSIDED's symmetric part, and of its lower triangle read as a symmetric matrix.
+LOPSIDED_EIGENVALUES, LOWER_TRIANGLE_EIGENVALUES = np.array([2.0, 7.0]), np.array([3.0, 6.0])
+TRIANGLE_HINT = ("take the eigenvalues of H = quadratic_hessian(A), not of A: np.linalg.eigvalsh reads only one "
+                 "triangle of its argument, so a non-symmetric A gives the eigenvalues of another matrix")
+
+
+@pytest.mark.task("2.7")
+def test_quadratic_hessian_is_the_symmetric_part(submission):
+    call = f"A = {LOPSIDED}\nH = quadratic_hessian(A)\nH, A"
+    got = submission.run(call)
+    hessian, after = got if isinstance(got, tuple) and len(got) == 2 else (got, None)
+    if matches(hessian, [[6.0, 4.0], [0.0, 3.0]]):
+        hint = ("x^T A x = x^T A^T x, so f only sees the symmetric part (A + A^T) / 2, not A: that is the "
+                "Hessian")
+    else:
+        hint = "average A with its transpose: H = (A + A^T) / 2, the same shape as A"
+    expect.close(f"quadratic_hessian({LOPSIDED})", hessian, np.array([[6.0, 2.0], [2.0, 3.0]]), hint=hint)
+    expect.close(call, after, np.array([[6.0, 4.0], [0.0, 3.0]]), hint="leave A unchanged: build a new array")
+    nested = "quadratic_hessian([[1.0, 2.0, 0.0], [0.0, 1.0, 4.0], [2.0, 0.0, 1.0]])"
+    expect.close(nested, submission.run(nested), np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 2.0], [1.0, 2.0, 1.0]]),
+                 hint="a nested list works too: make a float array of it first, with np.asarray(A, dtype=float)")
+
+
+def contraction_hint(got: Any, lr: float) -> str:
+    """Name the slip from the way `got` differs from 1 - lr * lambda_i for LOPSIDED."""
+    if matches(got, 1.0 + lr * LOPSIDED_EIGENVALUES):
+        return ("a sign error: one step maps the error e to (I - lr H) e, so the factors are 1 - lr * lambda_i, "
+                "with a minus")
+    if matches(got, (1.0 - lr * LOPSIDED_EIGENVALUES)[::-1]):
+        return "keep the order of np.linalg.eigvalsh: the first factor belongs to the smallest eigenvalue"
+    if matches(got, 1.0 - lr * LOWER_TRIANGLE_EIGENVALUES):
+        return TRIANGLE_HINT
+    return "one factor 1 - lr * lambda_i per eigenvalue lambda_i of H = quadratic_hessian(A), in ascending order"
+
+
+@pytest.mark.task("2.7")
+def test_contraction_factors_on_both_sides_of_the_limit(submission):
+    # At lr = 0.25 the factors are 1 - 0.25 * 2 = 0.5 and 1 - 0.25 * 7 = -0.75: both errors shrink. At lr = 0.3,
+    # just above 2 / 7 = 0.2857, they are 0.4 and 1 - 2.1 = -1.1: the error along (2, 1) grows and flips side.
+    for lr, expected in [(0.25, [0.5, -0.75]), (0.3, [0.4, -1.1])]:
+        call = f"contraction_factors({LOPSIDED}, {lr})"
+        got = submission.run(call)
+        expect.close(call, got, np.array(expected), hint=contraction_hint(got, lr))
+
+
+def stable_lr_hint(got: Any, eigenvalues: np.ndarray, lower_triangle: np.ndarray | None = None) -> str:
+    """Name the slip from the way `got` differs from 2 / lambda_max."""
+    if len(eigenvalues) > 1 and matches(got, 2.0 / eigenvalues.min()):
+        return ("lr < 2 / lambda_i must hold for every eigenvalue at once, and the tightest of these bounds comes "
+                "from the largest eigenvalue, not the smallest")
+    if matches(got, 1.0 / eigenvalues.max()):
+        return ("the steepest factor 1 - lr * lambda_max may go down to -1, which allows lr up to "
+                "2 / lambda_max, not 1 / lambda_max")
+    if lower_triangle is not None and matches(got, 2.0 / lower_triangle.max()):
+        return TRIANGLE_HINT
+    return "2 / lambda_max, with lambda_max the largest eigenvalue of H = quadratic_hessian(A) (np.linalg.eigvalsh)"
+
+
+@pytest.mark.task("2.7", points=1.5)
+def test_largest_stable_lr_is_two_over_the_largest_eigenvalue(submission):
+    call = f"largest_stable_lr({LOPSIDED})"
+    got = submission.run(call)
+    expect.close(call, got, 2.0 / 7.0, hint=stable_lr_hint(got, LOPSIDED_EIGENVALUES, LOWER_TRIANGLE_EIGENVALUES))
+    expect.is_float(call, got)
+    diagonal = "largest_stable_lr(np.diag([0.5, 4.0, 2.0]))"  # a diagonal matrix's eigenvalues are its diagonal
+    got = submission.run(diagonal)
+    expect.close(diagonal, got, 0.5, hint=stable_lr_hint(got, np.array([0.5, 2.0, 4.0])))
+
+
+@pytest.mark.task("2.7")
+def test_largest_stable_lr_refuses_a_quadratic_without_a_minimum(submission):
+    # [[1, 2], [-2, 0]] has the symmetric part diag(1, 0): flat along the second axis. diag(2, -1) falls away.
+    for matrix in ("[[1.0, 2.0], [-2.0, 0.0]]", "[[2.0, 0.0], [0.0, -1.0]]"):
+        call = f"raised(lambda: largest_stable_lr({matrix}))"
+        expect.rejects(call, submission.run(call), "ValueError",
+                       mentions=("positive definite", "positive-definite"),
+                       hint="when the smallest eigenvalue of H is <= 0, no learning rate converges: raise "
+                            "ValueError saying that the Hessian is not positive definite")
+
+
+#: Its symmetric part [[3, -1], [-1, 3]] has the eigenvalues 2 (along (1, 1)) and 4 (along (1, -1)).
+SKEWED = "np.array([[3.0, -3.0], [1.0, 3.0]])"
+
+
+@pytest.mark.task("2.7", points=1.5)
+def test_descent_distances_shrink_below_the_limit_and_grow_above_it(submission):
+    # The minimiser is x* = (1, 2), since H x* = (1, 5) = b. From x0 = (3, 2) the error (2, 0) = (1, 1) + (1, -1)
+    # has length sqrt(2) along each eigenvector. lr = factor * 2 / 4, so one step scales those two parts by
+    # 1 - 2 lr = 1 - factor and 1 - 4 lr = 1 - 2 factor, and |x_k - x*| = sqrt(2) sqrt(slow^(2k) + fast^(2k)).
+    k = np.arange(9)
+    for factor, slow, fast in [(0.9, 0.1, -0.8), (1.1, -0.1, -1.2)]:
+        call = f"descent_distances({SKEWED}, [1.0, 5.0], [3.0, 2.0], {factor}, 8)"
+        expected = np.sqrt(2.0) * np.sqrt(slow ** (2 * k) + fast ** (2 * k))
+        expect.close(call, submission.run(call), expected, rtol=1e-9, atol=1e-12,
+                     hint="run gradient_descent with the gradient H x - b, H = quadratic_hessian(A) (A x - b is "
+                          "right only for a symmetric A), at lr = factor * largest_stable_lr(A), and return "
+                          "|x_k - x*| for k = 0, ..., steps, where H x* = b")
 
 
 # -- Recorded expectations ------------------------------------------------------------------

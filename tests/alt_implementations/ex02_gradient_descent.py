@@ -134,3 +134,31 @@ def plot_descent(f: Callable[..., Any], trajectory: Any, ax: Axes | None = None)
     else:
         raise ValueError(f"can only plot 1-D or 2-D paths, not shape {points.shape}")
     return ax
+
+
+def quadratic_hessian(A: Any) -> np.ndarray:
+    matrix = np.array(A, dtype=float)
+    return (matrix + matrix.swapaxes(0, 1)) * 0.5
+
+
+def contraction_factors(A: Any, lr: float) -> np.ndarray:
+    # The eigenvalues of I - lr H are 1 - lr lambda_i; for lr > 0 the largest belongs to the smallest lambda_i.
+    step_matrix = np.eye(len(quadratic_hessian(A))) - lr * quadratic_hessian(A)
+    return np.sort(np.linalg.eigh(step_matrix)[0])[::-1]
+
+
+def largest_stable_lr(A: Any) -> float:
+    hessian = quadratic_hessian(A)
+    try:
+        np.linalg.cholesky(hessian)  # succeeds exactly for a positive definite matrix
+    except np.linalg.LinAlgError:
+        raise ValueError("f has no minimum: its Hessian is not positive definite") from None
+    return 2.0 / float(np.linalg.norm(hessian, 2))  # for a positive definite H its 2-norm is lambda_max
+
+
+def descent_distances(A: Any, b: Any, x0: Any, factor: float, steps: int) -> np.ndarray:
+    hessian = quadratic_hessian(A)
+    target = np.asarray(b, dtype=float).ravel()
+    minimiser = np.linalg.lstsq(hessian, target, rcond=None)[0]
+    rows = gradient_descent(lambda x: hessian.dot(x) - target, x0, factor * largest_stable_lr(A), steps)
+    return np.sqrt(((rows - minimiser) ** 2).sum(axis=1))

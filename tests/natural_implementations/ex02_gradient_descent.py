@@ -135,3 +135,29 @@ def plot_descent(f, trajectory, ax=None):
         ax.contourf(X, Y, f(X, Y), levels=30)
         ax.plot(path[:, 0], path[:, 1], "o-", color="white")
     return ax
+
+
+def quadratic_hessian(A):
+    A = np.array(A, dtype=float)
+    return 0.5 * (A + A.T)
+
+
+def contraction_factors(A, lr):
+    lambdas = np.linalg.eigvalsh(quadratic_hessian(A))
+    return 1 - lr * lambdas
+
+
+def largest_stable_lr(A):
+    lambdas = np.linalg.eigvalsh(quadratic_hessian(A))
+    if lambdas.min() <= 0:
+        raise ValueError(f"the Hessian is not positive-definite (smallest eigenvalue {lambdas.min()}), "
+                         "so f has no minimum")
+    return float(2 / lambdas.max())
+
+
+def descent_distances(A, b, x0, factor, steps):
+    H = quadratic_hessian(A)
+    b = np.asarray(b, dtype=float)
+    x_star = np.linalg.solve(H, b)
+    path = gradient_descent(lambda x: H @ x - b, x0, factor * largest_stable_lr(A), steps)
+    return np.array([np.linalg.norm(point - x_star) for point in path])
