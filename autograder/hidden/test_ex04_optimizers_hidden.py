@@ -32,16 +32,23 @@ from autograder.hidden.oracles_ex04 import (
     IMPORTS,
     ITEM_HINT,
     PARAMETERS,
+    TORCH_LOADER,
     available_devices,
     build,
+    early_stopping_run,
     hand_loop,
+    held_out_loss,
     least_squares,
     loop_hint,
+    minibatch_epochs,
     model_source,
     parameters_of,
     random_architecture,
     random_data,
     tensors,
+    torch_loader,
+    uneven_batch_size,
+    validation_run,
 )
 from hardway import expect
 
@@ -562,3 +569,320 @@ def test_plot_losses_with_random_curves(submission, rng):
                      hint="plot each curve's losses as its y values")
         expect.equal(call, has_legend, True, hint="add a legend (ax.legend()) so the labels show")
         expect.equal(call, same, True, hint="when an ax is given, draw on it and return it")
+
+
+
+# -- 4.7 ------------------------------------------------------------------------------------
+
+GENERATOR_HINT = ("shuffle with a random generator of the loader's own, made from the seed: "
+                  "DataLoader(..., shuffle=shuffle, generator=torch.Generator().manual_seed(seed)); without it the "
+                  "order comes from torch's global random numbers")
+STEPS_HINT = ("an epoch is one full pass over the loader: len(loader) steps, one per batch; return one loss per "
+              "epoch, the mean per row (loss.item() * len(yb) added up, divided by the rows)")
+
+
+def _numbered_rows(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random rows whose first column repeats y, so a test can see that x and y stay paired."""
+    ys = rng.normal(size=n)
+    return np.column_stack([ys, rng.normal(size=(n, int(rng.integers(1, 4))))]), ys
+
+
+@pytest.mark.task("4.7", points=2)
+def test_make_loader_batches_random_rows_in_the_seeded_order(submission, reference, rng, device):
+    for shuffle in (True, False):  # both, every time; the last batch is always a smaller one
+        n = int(rng.integers(7, 30))
+        batch_size, seed, noise = uneven_batch_size(rng, n), int(rng.integers(0, 10_000)), int(rng.integers(0, 99))
+        xs, ys = _numbered_rows(rng, n)
+        call = (DATA + f"loader = make_loader(x, y, batch_size={batch_size}, seed={seed}, shuffle={shuffle})\n"
+                f"torch.manual_seed({noise})\n"
+                "[[(xb.cpu().numpy(), yb.cpu().numpy()) for xb, yb in loader] for _ in range(2)]")
+        inputs = {"xs": xs, "ys": ys, "device": device}
+        x, y = tensors(xs, ys, "cpu")
+        loader = torch_loader(x, y, batch_size, seed, shuffle)
+        oracle = [[(xb.numpy(), yb.numpy()) for xb, yb in loader] for _ in range(2)]
+        expected = agreed(oracle, reference.run(IMPORTS + call, **inputs), rtol=0.0, atol=0.0)
+        got = submission.run(IMPORTS + call, **inputs)
+        sizes = [[len(yb) for _, yb in epoch] for epoch in oracle]
+        if not isinstance(got, list) or [[len(batch[1]) if isinstance(batch, tuple) else None for batch in epoch]
+                                         for epoch in got] != sizes:
+            expect.fail(call, got, f"two epochs of batches of these sizes: {sizes}",
+                        hint="DataLoader(TensorDataset(x, y), batch_size=batch_size, ...): every row once per epoch, "
+                             "the last batch holding what is left")
+        expect.close(call, got, expected, rtol=0.0, atol=0.0,
+                     hint=GENERATOR_HINT if shuffle else "with shuffle=False the rows come in order")
+
+
+@pytest.mark.task("4.7", points=3)
+def test_train_minibatch_matches_an_independent_loop(submission, reference, rng, device):
+    # Every optimizer and every loss function once, paired at random; the last batch is always smaller.
+    for name, loss_given, kind in zip(NAMES, rng.permutation(list(LOSSES)).tolist(), ("linear", "mlp", "mlp")):
+        build_model, xs, ys, seed = random_problem(rng, kind)
+        batch_size, loader_seed = uneven_batch_size(rng, len(ys)), int(rng.integers(0, 10_000))
+        lr = float(rng.uniform(0.005, 0.05) if name == "adam" else rng.uniform(0.01, 0.1))
+        epochs = int(rng.integers(2, 4))
+        make = {"sgd": "torch.optim.SGD(model.parameters(), lr=lr)",
+                "momentum": "torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)",
+                "adam": "torch.optim.Adam(model.parameters(), lr=lr)"}[name]
+        call = (build_model + DATA + "x_train, y_train = x, y\n" + TORCH_LOADER + f"optimizer = {make}\n"
+                f"losses = train_minibatch(model, loader, optimizer, loss_fn={loss_given}, epochs={epochs})\n"
+                f"losses, {PARAMETERS}")
+        inputs = {"seed": seed, "xs": xs, "ys": ys, "lr": lr, "device": device, "batch_size": batch_size,
+                  "loader_seed": loader_seed}
+        namespace = build(build_model, seed=seed, device=device)
+        mine = namespace["model"]
+        x, y = tensors(xs, ys, device)
+        loss_fn = eval(LOSSES[loss_given], {"nn": namespace["nn"]})  # noqa: S307 - the grader's own text
+        oracle = (minibatch_epochs(mine, torch_loader(x, y, batch_size, loader_seed), torch_optimizer(
+            name, mine.parameters(), lr), loss_fn, epochs), parameters_of(mine))
+        expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
+        got = submission.run(IMPORTS + call, **inputs)
+        shown = f"{call}  # lr = {lr!r}, batch_size = {batch_size} for {len(ys)} rows"
+        losses = got[0] if isinstance(got, tuple) else got
+        if isinstance(losses, list) and len(losses) != epochs:
+            expect.fail(shown, losses, f"a list of {epochs} losses, one per epoch", hint=STEPS_HINT)
+        check_losses(shown, losses, expected[0])
+        expect.close(shown, got[1], expected[1], rtol=RTOL, atol=ATOL,
+                     hint="one step per batch, each the canonical loop: zero_grad, forward, loss, backward, step")
+
+
+STEP_COUNTER = """
+steps = []
+def counted(step):
+    def counting_step(*args, **kwargs):
+        steps.append(1)
+        return step(*args, **kwargs)
+    return counting_step
+optimizer.step = counted(optimizer.step)
+"""
+
+
+@pytest.mark.task("4.7")
+def test_train_minibatch_counts_epochs_not_steps(submission, rng, device):
+    build_model, xs, ys, seed = random_problem(rng)
+    batch_size, epochs = uneven_batch_size(rng, len(ys)), int(rng.integers(2, 5))
+    call = (build_model + DATA + "x_train, y_train = x, y\n" + TORCH_LOADER
+            + "optimizer = torch.optim.SGD(model.parameters(), lr=0.01)" + STEP_COUNTER
+            + f"losses = train_minibatch(model, loader, optimizer, epochs={epochs})\n"
+            "len(steps), len(losses) if isinstance(losses, list) else losses")
+    batches = -(-len(ys) // batch_size)
+    got = submission.run(IMPORTS + call, seed=seed, xs=xs, ys=ys, device=device, batch_size=batch_size,
+                         loader_seed=int(rng.integers(0, 10_000)))
+    expect.equal(f"{call}  # {len(ys)} rows in batches of {batch_size}: {batches} batches", got,
+                 (epochs * batches, epochs), hint=STEPS_HINT)
+
+
+@pytest.mark.task("4.7")
+def test_lr_for_summed_loss_on_random_settings(submission, rng):
+    for name in rng.permutation(NAMES).tolist():
+        lr, batch_size = round(float(rng.uniform(0.001, 0.5)), 4), int(rng.integers(2, 129))
+        call = f"lr_for_summed_loss({name!r}, {lr!r}, {batch_size})"
+        got = submission.run(call)
+        expect.is_float(call, got, hint="return the learning rate as a Python float")
+        expect.close(call, got, lr if name == "adam" else lr / batch_size, rtol=1e-12, atol=0.0,
+                     hint="the summed loss's gradient is batch_size times the mean's: SGD (with or without momentum) "
+                          "needs lr / batch_size; Adam's step does not change when every gradient is scaled")
+    bad = rng.permutation(["rmsprop", "adamw", "SGD", "", "adam "]).tolist()[0]
+    call = f"raised(lambda: lr_for_summed_loss({bad!r}, 0.1, 8))"
+    got = submission.run(call)
+    for valid in NAMES:
+        expect.rejects(call, got, "ValueError", mentions=(valid,),
+                       hint="raise ValueError for a name you do not know, and list the valid ones")
+
+
+# -- 4.8 ------------------------------------------------------------------------------------
+
+ONE_PART_HINT = ("every row goes to exactly one part: ONE permutation, torch.randperm(len(x), "
+                 "generator=torch.Generator().manual_seed(seed)), its first n_val entries for validation and the rest "
+                 "for training, each part in the permutation's order")
+
+
+@pytest.mark.task("4.8", points=2)
+def test_split_random_rows(submission, reference, rng, device):
+    n = int(rng.integers(5, 40))
+    for n_val in (1, n - 1, int(rng.integers(2, n - 1))):  # the smallest and largest parts, every time
+        seed, noise = int(rng.integers(0, 10_000)), int(rng.integers(0, 99))
+        xs, ys = _numbered_rows(rng, n)
+        call = (DATA + f"torch.manual_seed({noise})\n"
+                f"parts = split_train_val(x, y, {n_val}, seed={seed})\n"
+                "[part.cpu().numpy() for part in parts], torch.rand(2).tolist()")
+        inputs = {"xs": xs, "ys": ys, "device": device}
+        import torch
+
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
+        torch.manual_seed(noise)
+        untouched = torch.rand(2).tolist()
+        oracle = ([xs[order[n_val:]], ys[order[n_val:]], xs[order[:n_val]], ys[order[:n_val]]], untouched)
+        expected = agreed(oracle, reference.run(IMPORTS + call, **inputs), rtol=0.0, atol=0.0)
+        parts, after = submission.run(IMPORTS + call, **inputs)
+        shown = f"{call}  # {n} rows"
+        if not isinstance(parts, list) or len(parts) != 4 or not all(isinstance(p, np.ndarray) for p in parts):
+            expect.fail(shown, parts, "four tensors: x_train, y_train, x_val, y_val")
+        expect.equal(shown + "  # the number of rows in each part", [len(part) for part in parts],
+                     [n - n_val, n - n_val, n_val, n_val],
+                     hint="n_val rows go to validation and the other len(x) - n_val to training")
+        both = set(parts[1].tolist()) & set(parts[3].tolist())
+        expect.equal(shown + "  # y values in both parts", sorted(both), [], hint=ONE_PART_HINT)
+        expect.close(shown, parts, expected[0], rtol=0.0, atol=0.0, hint=ONE_PART_HINT)
+        expect.close(shown + "  # torch.rand(2) afterwards, after torch.manual_seed", after, expected[1], rtol=0.0,
+                     atol=0.0, hint="leave torch's global random numbers alone: draw from a generator of your own")
+
+
+VALIDATION_HINT = ("after each epoch of train_minibatch, the validation loss on (x_val, y_val) with "
+                   "evaluate(model, x_val, y_val, loss_fn): eval mode, no gradients")
+
+
+def _held_out_problem(rng: np.random.Generator, dropout: bool) -> dict[str, Any]:
+    """A random network (with dropout if asked), training rows in uneven batches and more held-out rows than a batch."""
+    n_in = int(rng.integers(1, 4))
+    xs, ys = random_data(rng, n_in)
+    n_val = int(rng.integers(5, 9))
+    while all((len(ys) - n_val) % size == 0 for size in range(2, 5)):
+        n_val += 1  # so that some batch size below 5 leaves a smaller last batch
+    p = round(float(rng.uniform(0.2, 0.6)), 3) if dropout else None
+    return {"build_model": model_source(random_architecture(rng, n_in, dropout=p)), "xs": xs, "ys": ys,
+            "n_val": n_val, "seed": int(rng.integers(0, 10_000)), "loader_seed": int(rng.integers(0, 10_000)),
+            "batch_size": uneven_batch_size(rng, len(ys) - n_val, high=5)}
+
+
+SPLIT = "x_train, y_train, x_val, y_val = x[n_val:], y[n_val:], x[:n_val], y[:n_val]\n"
+
+
+@pytest.mark.task("4.8", points=3)
+def test_fit_with_validation_matches_an_independent_loop(submission, reference, rng, device):
+    for name, dropout in (("adam", True), ("momentum", False)):  # a model with dropout, and one without
+        problem = _held_out_problem(rng, dropout)
+        lr = float(rng.uniform(0.005, 0.03) if name == "adam" else rng.uniform(0.01, 0.05))
+        epochs = int(rng.integers(2, 5))
+        make = {"adam": "torch.optim.Adam(model.parameters(), lr=lr)",
+                "momentum": "torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)"}[name]
+        call = (problem["build_model"] + DATA + SPLIT + TORCH_LOADER + f"optimizer = {make}\n"
+                f"curves = fit_with_validation(model, loader, x_val, y_val, optimizer, epochs={epochs})\n"
+                f"curves, {PARAMETERS}")
+        inputs = {key: problem[key] for key in ("xs", "ys", "n_val", "seed", "loader_seed", "batch_size")}
+        inputs.update(lr=lr, device=device)
+        mine = build(problem["build_model"], seed=problem["seed"], device=device)["model"]
+        x, y = tensors(problem["xs"], problem["ys"], device)
+        n_val = problem["n_val"]
+        loader = torch_loader(x[n_val:], y[n_val:], problem["batch_size"], problem["loader_seed"])
+        curves = validation_run(mine, loader, x[:n_val], y[:n_val], torch_optimizer(name, mine.parameters(), lr),
+                                lambda p, t: ((p - t) ** 2).mean(), epochs)
+        expected = agreed((curves, parameters_of(mine)), reference.run(IMPORTS + call, **inputs))
+        got_curves, got_parameters = submission.run(IMPORTS + call, **inputs)
+        shown = f"{call}  # lr = {lr!r}"
+        if not isinstance(got_curves, tuple) or len(got_curves) != 2:
+            expect.fail(shown, got_curves, "a tuple (train_losses, val_losses)")
+        check_losses(shown + "  # the training curve", got_curves[0], expected[0][0])
+        for value in got_curves[1] if isinstance(got_curves[1], list) else []:
+            expect.is_float(shown, value, hint=ITEM_HINT)
+        expect.close(shown + "  # the validation curve", got_curves[1], expected[0][1], rtol=RTOL, atol=ATOL,
+                     hint=VALIDATION_HINT)
+        expect.close(shown, got_parameters, expected[1], rtol=RTOL, atol=ATOL,
+                     hint="each epoch is one epoch of train_minibatch over train_loader")
+
+
+@pytest.mark.task("4.8")
+def test_validation_runs_in_eval_mode_without_gradients(submission, rng, device):
+    problem = _held_out_problem(rng, dropout=True)
+    epochs = int(rng.integers(2, 4))
+    call = (problem["build_model"] + DATA + SPLIT + TORCH_LOADER + "seen = []\n"
+            "def spying_loss(prediction, target):\n"
+            "    if len(target) == n_val:  # the held-out rows: every training batch is smaller\n"
+            "        seen.append((prediction.requires_grad, model.training))\n"
+            "    return ((prediction - target) ** 2).mean()\n"
+            "fit_with_validation(model, loader, x_val, y_val, torch.optim.SGD(model.parameters(), lr=0.01), "
+            f"loss_fn=spying_loss, epochs={epochs})\nseen")
+    inputs = {key: problem[key] for key in ("xs", "ys", "n_val", "seed", "loader_seed", "batch_size")}
+    expect.equal(call + "  # (tracks gradients?, in training mode?) for each validation loss",
+                 submission.run(IMPORTS + call, device=device, **inputs), [(False, False)] * epochs,
+                 hint="measure the validation loss with evaluate (eval mode, under torch.no_grad()), once per epoch, "
+                      "with the loss_fn given")
+
+
+# -- 4.9 ------------------------------------------------------------------------------------
+
+BEST_HINT = ("put the best epoch's weights back at the end: model.state_dict() holds the live tensors, so keep a "
+             "copy (copy.deepcopy) when an epoch is the best so far and restore it with model.load_state_dict")
+PATIENCE_HINT = ("stop once `patience` epochs in a row bring no strictly lower validation loss: with the best at "
+                 "epoch b, b + patience + 1 epochs run (never more than max_epochs)")
+#: A line from the origin: training rows on y = a x (plus a ripple), held-out rows on y = b x, with b between 0 and a.
+DIVERGING = """
+model = nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1)).to(dtype=torch.float64, device=device)
+with torch.no_grad():
+    model[0].weight.zero_()
+    model[0].bias.zero_()
+x_train = torch.tensor(train_x, device=device).reshape(-1, 1)
+y_train = torch.tensor(train_y, device=device)
+x_val = torch.tensor(val_x, device=device).reshape(-1, 1)
+y_val = torch.tensor(val_y, device=device)
+"""
+
+
+def _diverging_problem(rng: np.random.Generator) -> dict[str, Any]:
+    n, n_val = int(rng.integers(10, 25)), int(rng.integers(4, 9))
+    a = float(rng.uniform(1.5, 3.0))
+    train_x = rng.uniform(-1.0, 1.0, size=n)
+    val_x = rng.uniform(-1.0, 1.0, size=n_val)
+    return {"train_x": train_x, "train_y": a * train_x + 0.1 * rng.normal(size=n),
+            "val_x": val_x, "val_y": float(rng.uniform(0.3, 0.7)) * a * val_x,
+            "batch_size": uneven_batch_size(rng, n), "loader_seed": int(rng.integers(0, 10_000))}
+
+
+def _diverging_oracle(problem: dict[str, Any], device: str, lr: float, max_epochs: int, patience: int) -> Any:
+    namespace = build(DIVERGING, device=device, **problem)
+    model = namespace["model"]
+    loader = torch_loader(namespace["x_train"], namespace["y_train"], problem["batch_size"], problem["loader_seed"])
+    import torch
+
+    result = early_stopping_run(model, loader, namespace["x_val"], namespace["y_val"],
+                                torch.optim.SGD(model.parameters(), lr=lr), lambda p, t: ((p - t) ** 2).mean(),
+                                max_epochs, patience)
+    return result, parameters_of(model), held_out_loss(model, namespace["x_val"], namespace["y_val"],
+                                                       lambda p, t: ((p - t) ** 2).mean())
+
+
+@pytest.mark.task("4.9", points=3)
+def test_early_stopping_matches_an_independent_loop(submission, reference, rng, device):
+    problem = _diverging_problem(rng)
+    lr, patience = float(rng.uniform(0.03, 0.08)), int(rng.integers(1, 4))
+    call = (DIVERGING + TORCH_LOADER + "optimizer = torch.optim.SGD(model.parameters(), lr=lr)\n"
+            f"result = train_with_early_stopping(model, loader, x_val, y_val, optimizer, max_epochs=60, "
+            f"patience={patience})\nwith torch.no_grad():\n    now = ((model(x_val) - y_val) ** 2).mean().item()\n"
+            f"result, {PARAMETERS}, now")
+    inputs = {**problem, "lr": lr, "device": device}
+    oracle = _diverging_oracle(problem, device, lr, 60, patience)
+    assert oracle[0][2] < len(oracle[0][1]) - 1, "the problem stops early, so the best weights are not the last"
+    expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
+    result, parameters, now = submission.run(IMPORTS + call, **inputs)
+    shown = f"{call}  # lr = {lr!r}"
+    if not isinstance(result, tuple) or len(result) != 3:
+        expect.fail(shown, result, "a tuple (train_losses, val_losses, best_epoch)")
+    (train_curve, val_curve, best), expected_parameters, expected_now = expected
+    check_losses(shown + "  # the training curve", result[0], train_curve)
+    if isinstance(result[1], list) and len(result[1]) != len(val_curve):
+        expect.fail(shown, result[1], f"{len(val_curve)} validation losses: the best epoch was {best}",
+                    hint=PATIENCE_HINT)
+    expect.close(shown + "  # the validation curve", result[1], val_curve, rtol=RTOL, atol=ATOL,
+                 hint="after each epoch of training, the validation loss with evaluate")
+    expect.equal(shown + "  # best_epoch", result[2], best,
+                 hint="best_epoch is the index in val_losses of the lowest validation loss (the first, if tied)")
+    expect.close(shown + "  # the model's validation loss afterwards", now, expected_now, rtol=RTOL, atol=ATOL,
+                 hint=BEST_HINT)
+    expect.close(shown + "  # the model's parameters afterwards", parameters, expected_parameters, rtol=RTOL,
+                 atol=ATOL, hint=BEST_HINT)
+
+
+@pytest.mark.task("4.9")
+def test_early_stopping_patience_on_a_flat_validation_curve(submission, rng, device):
+    # With lr = 0 the validation loss never improves on epoch 0's: one case stops on patience, one on max_epochs.
+    patience = int(rng.integers(1, 6))
+    for max_epochs in (patience + int(rng.integers(2, 5)), int(rng.integers(1, patience + 1))):
+        problem = _diverging_problem(rng)
+        call = (DIVERGING + TORCH_LOADER + "optimizer = torch.optim.SGD(model.parameters(), lr=0.0)\n"
+                "result = train_with_early_stopping(model, loader, x_val, y_val, optimizer, "
+                f"max_epochs={max_epochs}, patience={patience})\n"
+                "[len(part) if isinstance(part, list) else part for part in result] if isinstance(result, tuple) "
+                "else result")
+        epochs = min(max_epochs, patience + 1)
+        expect.equal(f"{call}  # lr = 0: the validation loss stays as it is",
+                     submission.run(IMPORTS + call, device=device, **problem), [epochs, epochs, 0],
+                     hint=PATIENCE_HINT)
