@@ -166,45 +166,28 @@ def run_grade(args: argparse.Namespace) -> int:
     if unknown:
         console.print(f"[red]autograder: no such task: {', '.join(unknown)} (tasks look like 1.2)[/]")
         return EXIT_USAGE
-    jobs = [(submission, (args.out / submission.resolve().name if several else args.out) if args.out else None,
-             args.seed, topics, not args.public_only, args.timeout, tasks, args.budget)
-            for submission in args.submissions]
-    if args.jobs > 1 and several:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
+    from autograder.batch import GradeFolder, make_executor, run_batch
 
-        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
-            outcomes = list(pool.map(grade_and_write, *zip(*jobs)))
-    else:
-        outcomes = [grade_and_write(*job) for job in jobs]
+    jobs = [GradeFolder(submission, (args.out / submission.resolve().name if several else args.out) if args.out
+                        else None, args.seed, tuple(topics) if topics else None, not args.public_only, args.timeout,
+                        tasks, args.budget)
+            for submission in args.submissions]
+    with make_executor(args.jobs if several else 1, inline_when_one=True) as executor:
+        outcomes = run_batch(executor, jobs, show_progress=several, console=console,
+                             note=lambda outcome: f"graded {escape(outcome.label)}")
     status = EXIT_OK
-    for submission, outcome in zip(args.submissions, outcomes):
-        if isinstance(outcome, str):
-            console.print(f"[red]autograder: {outcome}[/]")
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        if outcome.value is None:
+            console.print(f"[red]autograder: grading {escape(outcome.label)} failed: {escape(outcome.error or '')}[/]")
             status = EXIT_GRADER_ERROR
             continue
-        print_report(outcome, str(submission))
-        if outcome.grader_errors:
+        report = outcome.value
+        print_report(report, str(job.submission))
+        if report.grader_errors:
             status = EXIT_GRADER_ERROR
-        elif args.fail_under is not None and outcome.score < outcome.max_score * args.fail_under / 100:
+        elif args.fail_under is not None and report.score < report.max_score * args.fail_under / 100:
             status = max(status, EXIT_BELOW_THRESHOLD)
     return status
-
-
-def grade_and_write(submission: Path, out: Path | None, seed: int | None, topics: list[Topic] | None,
-                    include_hidden: bool, timeout: float | None,
-                    tasks: frozenset[str] | None = None, budget: float | None = None) -> GradeReport | str:
-    """Grade one folder and write its reports (in a worker process when grading in parallel)."""
-    from autograder.grading import GraderCrashed, grade
-
-    try:
-        report = grade(submission, seed=seed, topics=topics, include_hidden=include_hidden, call_timeout_s=timeout,
-                       tasks=tasks, budget_s=budget)
-    except GraderCrashed as error:
-        return f"grading {submission} failed: {error}"
-    if out is not None:
-        report.write(out)
-    return report
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -47,6 +47,15 @@ class TestResult:
 
 
 @dataclass
+class TaskGrade:
+    """What the grader gave one task: points, the most possible, and the tests that failed."""
+
+    points: float
+    possible: float
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass
 class GradeReport:
     submission: str
     seed: int
@@ -93,6 +102,15 @@ class GradeReport:
             totals[test.task][0] += test.score
             totals[test.task][1] += test.max_score
         return {task: (score, top) for task, (score, top) in sorted(totals.items(), key=lambda kv: _task_key(kv[0]))}
+
+    def task_grades(self) -> dict[str, TaskGrade]:
+        """task id -> its grade, with the names of its failed tests (a hidden one says so)."""
+        failed: dict[str, list[str]] = {}
+        for test in self.tests:
+            if test.status != "passed":
+                failed.setdefault(test.task, []).append(test.name + (" (hidden)" if test.hidden else ""))
+        return {task: TaskGrade(points, possible, failed.get(task, []))
+                for task, (points, possible) in self.by_task().items()}
 
     def by_topic(self) -> dict[str, tuple[float, float]]:
         totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])

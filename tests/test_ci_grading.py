@@ -18,7 +18,7 @@ import yaml
 
 from autograder import paths
 from autograder.channels.gradescope import build_bundle
-from autograder.channels.repos import RosterEntry, _grade_entry, already_graded, graded_scope
+from autograder.channels.repos import GradeRosterEntry, RosterEntry, already_graded, graded_scope
 from autograder.authoring.stubgen import make_skeleton
 from autograder.channels.student_repo import release_template, student_paths
 from hardway.catalogue import TOPICS
@@ -277,8 +277,9 @@ def test_a_one_exercise_grade_does_not_stand_in_for_a_wider_one(template, tmp_pa
     remote, work = push_student_repo(tmp_path, "eve", reference_source(), template)
     entry, out = RosterEntry("eve", str(remote), None), tmp_path / "grades"
     ex01 = [topic for topic in TOPICS if topic.filename == EX01]
-    assert _grade_entry(entry, out, False, [EX01[:-3]], None) == ("eve", "graded")
-    assert _grade_entry(entry, out, False, [EX01[:-3]], None) == ("eve", "unchanged")
+    job = GradeRosterEntry(entry, out, topics=(EX01[:-3],))
+    assert job.run() == "graded"
+    assert job.run() == "unchanged"
     commit = git("rev-parse", "HEAD", cwd=work)
     assert already_graded(out / "eve", commit, graded_scope(ex01))
     assert not already_graded(out / "eve", commit, graded_scope(None)), "a full run must regrade eve"

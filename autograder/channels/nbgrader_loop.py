@@ -65,7 +65,6 @@ import ast
 import csv
 import datetime
 import json
-import multiprocessing
 import os
 import re
 import secrets
@@ -75,7 +74,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -86,13 +85,13 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import parse_utc
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
 
 from autograder import leaks
+from autograder.batch import GradeModuleText, LocalExecutor, progress_bar, run_batch
 from autograder.channels.kernel_jail import TIMED_OUT
 from autograder.channels.notebook_code import notebook_module
 from autograder.authoring.notebook_builder import task_of_test_cell
-from autograder.task_grades import TaskGrade, grade_module
+from autograder.results import TaskGrade
 
 
 #: student -> notebook -> task -> its grade.
@@ -361,7 +360,9 @@ def database_url(course: Path) -> str:
 def autograde_all(course: Path, assignment: str, students: list[str], jobs: int) -> dict[str, str]:
     """Autograde `students` with real nbgrader, `jobs` at a time, each reaped; return each one's problem, if any.
 
-    The progress bar names the students being autograded; a line says when each is done.
+    The progress bar names the students being autograded; a line says when each is done. Each job here is an
+    `nbgrader autograde` process that a thread starts and waits for, so threads suffice (the batch executor's
+    workers are for grading in Python, in processes of their own).
     """
     register_students(course, students)
     problems: dict[str, str] = {}
@@ -369,7 +370,7 @@ def autograde_all(course: Path, assignment: str, students: list[str], jobs: int)
 
     def one(student: str) -> tuple[str, subprocess.CompletedProcess[str], float]:
         running.append(student)
-        progress.update(bar, description=describe(running))
+        bar.describe(describe(running))
         started = time.perf_counter()
         try:
             return student, _nbgrader(course, "autograde", assignment, f"--student={student}", "--force",
@@ -382,8 +383,8 @@ def autograde_all(course: Path, assignment: str, students: list[str], jobs: int)
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         return f"autograding {assignment}: {escape(shown)}" if names else f"autograding {assignment}"
 
-    with Progress(console=console) as progress, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        bar = progress.add_task(describe([]), total=len(students))
+    with progress_bar(describe([]), len(students), console) as bar, \
+            ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for future in as_completed([pool.submit(one, student) for student in students]):
             student, run, seconds = future.result()
             if run.returncode == TIMED_OUT:
@@ -391,8 +392,8 @@ def autograde_all(course: Path, assignment: str, students: list[str], jobs: int)
             elif run.returncode != 0:
                 problems[student] = f"nbgrader autograde failed: {nbgrader_said(run, 300)}"
             said = f"[red]{escape(problems[student])}[/]" if student in problems else "done"
-            progress.console.print(f"autograded {escape(student)} ({seconds:.1f} s): {said}")
-            progress.update(bar, advance=1, description=describe(running))
+            bar.print(f"autograded {escape(student)} ({seconds:.1f} s): {said}")
+            bar.advance(describe(running))
     return problems
 
 
@@ -454,7 +455,8 @@ def restore_manual_fields(course: Path, assignment: str, before: ManualFields) -
 
 def grade_notebook(path: Path, notebook_name: str, seed: int) -> dict[str, TaskGrade]:
     """Each task's grade, from grading the code of the submitted notebook at `path`."""
-    return grade_module(notebook_module(nbformat.read(path, as_version=4), notebook_name), notebook_name, seed)
+    source = notebook_module(nbformat.read(path, as_version=4), notebook_name)
+    return GradeModuleText(source, notebook_name, seed).run().task_grades()
 
 
 def assignment_notebooks(course: Path, assignment: str) -> list[str]:
@@ -481,21 +483,25 @@ def grade_notebooks(course: Path, assignment: str, students: list[str], seed: in
             except Exception as error:  # noqa: BLE001 - code nested too deep to parse, say: this student only
                 problems[student] = f"the grader could not read {name}: {type(error).__name__}: {error}"
     scores: Scores = {student: {} for student in students}
-    # pytest runs inside grade(), one run per process at a time; "spawn" starts clean worker processes.
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {}
-        for (_, name), (source, tree) in modules.items():
-            if (name, tree) not in futures:
-                futures[name, tree] = pool.submit(grade_module, source, name, seed)
-        for (student, name), (_, tree) in modules.items():
-            try:
-                scores[student][name] = futures[name, tree].result()
-            except Exception as error:  # noqa: BLE001 - one student's failure is reported, not fatal
-                problems[student] = f"the grader could not grade {name}: {type(error).__name__}: {error}"
-                continue
-            earned = sum(grade.points for grade in scores[student][name].values())
-            possible = sum(grade.possible for grade in scores[student][name].values())
-            console.print(f"graded {escape(student)}'s {name}: {earned:g} / {possible:g} points")
+    first: dict[tuple[str, str], int] = {}  # (notebook, syntax tree) -> its job
+    work: list[GradeModuleText] = []
+    for (student, name), (source, tree) in modules.items():
+        if (name, tree) not in first:
+            first[name, tree] = len(work)
+            work.append(GradeModuleText(source, name, seed, label=f"{student}'s {name}"))
+    # Worker processes, even for one job: grade() runs pytest, which must not run inside this process's own.
+    with LocalExecutor(jobs) as executor:
+        outcomes = run_batch(executor, work, title=f"grading the code of {len(work)} notebooks", console=console,
+                             note=lambda outcome: f"graded {escape(outcome.label)}")
+    for (student, name), (_, tree) in modules.items():
+        outcome = outcomes[first[name, tree]]
+        if outcome.value is None:  # one student's failure is reported, not fatal
+            problems[student] = f"the grader could not grade {name}: {outcome.error_type}: {outcome.error}"
+            continue
+        scores[student][name] = outcome.value.task_grades()
+        earned = sum(grade.points for grade in scores[student][name].values())
+        possible = sum(grade.possible for grade in scores[student][name].values())
+        console.print(f"graded {escape(student)}'s {name}: {earned:g} / {possible:g} points")
     return scores, problems
 
 

@@ -28,14 +28,13 @@ import os
 import re
 import subprocess
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rich.progress import Progress
+from rich.markup import escape
 
+from autograder.batch import Outcome, make_executor, run_batch
 from autograder.grading import grade
 from autograder.results import GradeReport
 from hardway.catalogue import TOPICS, Topic
@@ -311,34 +310,49 @@ def already_graded(folder: Path, commit: str, scope: str) -> bool:
         return False
 
 
-def _grade_entry(entry: RosterEntry, out: Path, force: bool, topics: list[str] | None,
-                 call_timeout_s: float | None) -> tuple[str, str]:
-    """Grade one roster entry (runs in a worker process); return (student, status)."""
-    try:
-        commit = resolve_commit(entry.repo, entry.ref)
-        chosen = [topic for topic in TOPICS if topics is None or topic.module in topics]
-        if not force and already_graded(out / entry.student, commit, graded_scope(chosen)):
-            return entry.student, "unchanged"
-        grade_repo(entry.repo, commit, out=out / entry.student, topics=chosen, call_timeout_s=call_timeout_s)
-        return entry.student, "graded"
-    except Exception as error:  # noqa: BLE001 - one student's problem must not stop the class
-        return entry.student, f"error: {error}"
+@dataclass(frozen=True)
+class GradeRosterEntry:
+    """Grade one roster entry's latest commit (a batch job), unless its grade of that commit covers this scope."""
+
+    entry: RosterEntry
+    out: Path
+    force: bool = False
+    topics: tuple[str, ...] | None = None
+    call_timeout_s: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.entry.student
+
+    def run(self) -> str:
+        """"graded", or "unchanged" when the student's folder already holds a grade of this commit and scope."""
+        commit = resolve_commit(self.entry.repo, self.entry.ref)
+        chosen = [topic for topic in TOPICS if self.topics is None or topic.module in self.topics]
+        folder = self.out / self.entry.student
+        if not self.force and already_graded(folder, commit, graded_scope(chosen)):
+            return "unchanged"
+        grade_repo(self.entry.repo, commit, out=folder, topics=chosen, call_timeout_s=self.call_timeout_s)
+        return "graded"
 
 
 def grade_roster(roster: Path, out: Path, *, jobs: int = 2, force: bool = False, topics: list[str] | None = None,
                  call_timeout_s: float | None = None) -> dict[str, str]:
-    """Grade every student in `roster` (in parallel); return each student's status."""
+    """Grade every student in `roster`, `jobs` at a time; return each student's status.
+
+    A status is "graded", "unchanged" or "error: " and why (a row that cannot be graded, a failed clone or grading).
+    """
     entries = read_roster(roster)
     out.mkdir(parents=True, exist_ok=True)
     statuses = {entry.student: f"error: {entry.problem}" for entry in entries if entry.problem}
-    gradable = [entry for entry in entries if not entry.problem]
-    with Progress() as progress, ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        bar = progress.add_task("grading", total=len(gradable))
-        futures = [pool.submit(_grade_entry, entry, out, force, topics, call_timeout_s) for entry in gradable]
-        for future in as_completed(futures):
-            student, status = future.result()
-            statuses[student] = status
-            progress.update(bar, advance=1, description=f"{student}: {status[:40]}")
+    work = [GradeRosterEntry(entry, out, force, tuple(topics) if topics else None, call_timeout_s)
+            for entry in entries if not entry.problem]
+
+    def status(outcome: Outcome[str]) -> str:
+        return outcome.value if outcome.value is not None else f"error: {outcome.error}"
+
+    with make_executor(jobs) as executor:
+        outcomes = run_batch(executor, work, note=lambda outcome: escape(f"{outcome.label}: {status(outcome)[:40]}"))
+    statuses.update({outcome.label: status(outcome) for outcome in outcomes})
     write_class_csv(entries, statuses, out / "grades.csv")
     return statuses
 
