@@ -292,14 +292,14 @@ def sin(x: AutoDiff | Number) -> AutoDiff | Number:
     """Chain rule for sine: (sin u)' = cos(u) u'.
 
     An AutoDiff gives an AutoDiff; a plain number or array gives the plain
-    result (a python float for a python number). A ``Node`` (reverse mode,
-    Task 1.6) is handed to its own method by the given first lines, here and in
-    the five functions below. Task 1.3.
+    result (a python float for a python number). A ``Node`` (reverse mode, the
+    last part of this exercise) is handed to its own method by the given first
+    lines, here and in the five functions below. Task 1.3.
     """
     if isinstance(x, Node):  # reverse mode (Task 1.6): the Node records its own rule
         return x.sin()
     # YOUR CODE HERE
-    raise NotImplementedError("Task 1.6: implement sin (see its docstring)")
+    raise NotImplementedError("Task 1.3: implement sin (see its docstring)")
 
 
 def cos(x: AutoDiff | Number) -> AutoDiff | Number:
@@ -595,7 +595,7 @@ class Node:
 
 
 def topological_order(output: Node) -> list[Node]:
-    """Every node that `output` depends on, `output` included, each once, every node after its parents.
+    """Every node that `output` depends on, `output` and constant leaves included, each once, parents first.
 
     Visit depth first: a node's parents before the node itself, appending the
     node to the list once they are all in, and skipping a node you have seen
@@ -619,7 +619,7 @@ def reverse_gradient(f: Callable[..., Any], point: Sequence[float]) -> list[floa
     call ``backward()`` once on its output and read every input's ``grad``. f
     takes ``len(point)`` positional arguments; written with operators and
     ``sin cos exp log sqrt tanh``, the same f runs on AutoDiff and on Node, so
-    the list is the one ``gradient(f, point)`` (Task 1.4) gives.
+    the list is the one forward mode's ``gradient(f, point)`` gives.
 
     The cost is what differs. Forward mode finds one partial derivative per
     pass, so n inputs cost n runs of f; reverse mode runs f once, whatever n
@@ -633,7 +633,7 @@ def reverse_gradient(f: Callable[..., Any], point: Sequence[float]) -> list[floa
     floats. Task 1.7.
     """
     # YOUR CODE HERE
-    raise NotImplementedError("Task 1.4: implement reverse_gradient (see its docstring)")
+    raise NotImplementedError("Task 1.7: implement reverse_gradient (see its docstring)")
 
 
 if __name__ == "__main__":

@@ -59,4 +59,24 @@ MUTANTS: list[Mutant] = [
     Mutant("vectorised derivative of a constant is a plain 0.0", EX01, "    return np.zeros_like(xs) + slopes\n",
            "    return np.zeros_like(xs) + slopes if isinstance(output, AutoDiff) else 0.0\n",
            "an array of zeros shaped like xs"),
+    # reverse mode (1.6, 1.7)
+    Mutant("backward overwrites the grad of a reused node", EX01, "parent.grad += local * node.grad",
+           "parent.grad = local * node.grad", "add to parent.grad (+=), never overwrite it"),
+    Mutant("backward visits a node before its users", EX01, "for node in reversed(topological_order(self)):",
+           "for node in topological_order(self):", "walk topological_order(f) backwards"),
+    Mutant("backward forgets to seed the output's grad with 1", EX01, "        self.grad = 1.0\n        for node in",
+           "        for node in", "seed the output first: f.grad = 1.0"),
+    Mutant("topological order lists a node before its parents", EX01,
+           "        for parent in node.parents:\n            visit(parent)\n        order.append(node)\n",
+           "        order.append(node)\n        for parent in node.parents:\n            visit(parent)\n",
+           "each node must come after all of its parents"),
+    Mutant("topological order lists a reused node twice", EX01,
+           "        if id(node) in seen:\n            return\n", "",
+           "remember the nodes you have visited"),
+    Mutant("reverse_gradient runs f once per input, as forward mode does", EX01,
+           "    output.backward()\n    return [x.grad for x in inputs]\n",
+           "    output.backward()\n    partials = []\n    for i in range(len(point)):\n"
+           "        fresh = [Node(p) for p in point]\n        f(*fresh).backward()\n"
+           "        partials.append(fresh[i].grad)\n    return partials\n",
+           "reverse mode needs one call of f"),
 ]
