@@ -276,7 +276,7 @@ def sgd_step(params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0,
     old_buffers = [None] * len(params) if buffers is None else list(buffers)
     new_buffers: list[torch.Tensor | None] = []
     with torch.no_grad():
-        for p, buf in zip(params, old_buffers):
+        for p, buf in zip(params, old_buffers, strict=False):
             if p.grad is None:
                 new_buffers.append(buf)
                 continue

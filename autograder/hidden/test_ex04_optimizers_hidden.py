@@ -146,7 +146,8 @@ LOSSES = {"None": "nn.MSELoss()", "nn.L1Loss()": "nn.L1Loss()", "nn.HuberLoss(de
 @pytest.mark.task("4.2", points=4)
 def test_train_matches_an_independent_loop(submission, reference, rng, device):
     # Every optimizer and every loss function once, paired at random.
-    for name, loss_given, kind in zip(NAMES, rng.permutation(list(LOSSES)).tolist(), ("linear", "mlp", "mlp")):
+    pairs = zip(NAMES, rng.permutation(list(LOSSES)).tolist(), ("linear", "mlp", "mlp"), strict=True)
+    for name, loss_given, kind in pairs:
         build_model, xs, ys, seed = random_problem(rng, kind)
         lr = float(rng.uniform(0.005, 0.05) if name == "adam" else rng.uniform(0.01, 0.1))
         epochs = int(rng.integers(3, 11))
@@ -188,7 +189,7 @@ def test_gradients_do_not_accumulate(submission, reference, rng, device):
     losses, got = submission.run(IMPORTS + call, **inputs)
     shown = f"{call}  # lr = 0, so every epoch has the same loss and the same gradient"
     if isinstance(got, list) and len(got) == len(expected):
-        got = [want if grad is None else grad for grad, want in zip(got, expected)]
+        got = [want if grad is None else grad for grad, want in zip(got, expected, strict=False)]
     expect.close(shown, got, expected, rtol=RTOL, atol=ATOL,
                  hint=f"after {epochs} epochs .grad holds {epochs} epochs' gradients added up: "
                       "call optimizer.zero_grad() every epoch, before backward()")
@@ -322,7 +323,7 @@ def _torch_steps(model: Any, x: Any, y: Any, optimizer: Any, rates: list[float],
             group["lr"] = rate
         optimizer.zero_grad()
         ((model(x) - y) ** 2).mean().backward()
-        for p, kept in zip(model.parameters(), keep[step]):
+        for p, kept in zip(model.parameters(), keep[step], strict=False):
             if not kept:
                 p.grad = None
         optimizer.step()
@@ -357,7 +358,7 @@ ADAM_HINT = ("Adam: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, bias correct
 def test_sgd_step_matches_torch_on_random_problems(submission, reference, rng, device):
     # Three runs, each from buffers=None: without momentum, then with two momenta (nothing may carry over).
     momenta = (0.0, round(float(rng.uniform(0.5, 0.95)), 3), round(float(rng.uniform(0.5, 0.95)), 3))
-    for momentum, kind in zip(momenta, ("mlp", "linear", "mlp")):
+    for momentum, kind in zip(momenta, ("mlp", "linear", "mlp"), strict=False):
         build_model, xs, ys, seed = random_problem(rng, kind)
         lr, steps = float(rng.uniform(0.01, 0.2)), int(rng.integers(3, 11))
         call = (build_model + DATA + "buffers = None\n"
@@ -615,7 +616,8 @@ def test_make_loader_batches_random_rows_in_the_seeded_order(submission, referen
 @pytest.mark.task("4.7", points=3)
 def test_train_minibatch_matches_an_independent_loop(submission, reference, rng, device):
     # Every optimizer and every loss function once, paired at random; the last batch is always smaller.
-    for name, loss_given, kind in zip(NAMES, rng.permutation(list(LOSSES)).tolist(), ("linear", "mlp", "mlp")):
+    pairs = zip(NAMES, rng.permutation(list(LOSSES)).tolist(), ("linear", "mlp", "mlp"), strict=True)
+    for name, loss_given, kind in pairs:
         build_model, xs, ys, seed = random_problem(rng, kind)
         batch_size, loader_seed = uneven_batch_size(rng, len(ys)), int(rng.integers(0, 10_000))
         lr = float(rng.uniform(0.005, 0.05) if name == "adam" else rng.uniform(0.01, 0.1))

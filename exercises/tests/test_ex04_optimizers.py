@@ -215,7 +215,7 @@ def test_gradients_do_not_pile_up_across_epochs(submission):
     losses, got = run_case(submission, "train at lr 0")
     expected_losses, one_epoch = RECORDED["train at lr 0"]
     if isinstance(got, list) and len(got) == len(one_epoch):
-        got = [expected if grad is None else grad for grad, expected in zip(got, one_epoch)]
+        got = [expected if grad is None else grad for grad, expected in zip(got, one_epoch, strict=False)]
     expect.close(call, got, one_epoch, rtol=1e-9, atol=1e-12,
                  hint="after 3 epochs .grad holds 3 epochs' gradients added up: "
                       "call optimizer.zero_grad() every epoch, before backward()")
@@ -449,10 +449,10 @@ def torch_steps(optimizer_class: Any, gradients: list[list[Any]], rates: list[fl
     """Where torch.optim's own optimizer takes START, fed the same gradients, at the same learning rates."""
     params = [torch.tensor(value, requires_grad=True) for value in START]
     optimizer = optimizer_class(params, lr=rates[0], **options)
-    for step_gradients, rate in zip(gradients, rates):
+    for step_gradients, rate in zip(gradients, rates, strict=False):
         for group in optimizer.param_groups:
             group["lr"] = rate
-        for p, g in zip(params, step_gradients):
+        for p, g in zip(params, step_gradients, strict=False):
             p.grad = None if g is None else torch.tensor(g)
         optimizer.step()
     return [p.detach().numpy() for p in params]
@@ -728,7 +728,7 @@ ROWS = "x = torch.stack([torch.arange(10.0), -torch.arange(10.0)], dim=1)\ny = t
 #: Every epoch of `loader` as batches of y values, and whether each batch's x rows belong with its y values.
 EPOCHS = ("def epochs(loader, count=2):\n"
           "    seen = [[(yb.tolist(), bool((xb[:, 0] == yb).all())) for xb, yb in loader] for _ in range(count)]\n"
-          "    return [[batch for batch, _ in epoch] for epoch in seen], all(ok for epoch in seen for _, ok in epoch)\n")
+          "    return [[batch for batch, _ in epoch] for epoch in seen], all(ok for e in seen for _, ok in e)\n")
 GENERATOR_HINT = ("shuffle with a random generator of the loader's own, made from the seed: "
                   "DataLoader(..., shuffle=shuffle, generator=torch.Generator().manual_seed(seed)). Without it the "
                   "order comes from torch's global random numbers, so it changes with whatever ran before")
@@ -885,7 +885,7 @@ def test_a_summed_loss_at_the_matching_lr_takes_the_mean_s_steps(submission):
                 "torch.optim's own optimizer")
         start, mean, summed = submission.run(IMPORTS + DATA + SUMMED, seed=12, xs=XS, ys=YS, name=name, lr=lr)
         if isinstance(mean, list) and len(mean) == len(start) and all(
-                np.array_equal(np.asarray(a), b) for a, b in zip(mean, start)):
+                np.array_equal(np.asarray(a), b) for a, b in zip(mean, start, strict=False)):
             expect.fail(call, "the parameters of run('mean', lr) never moved", "8 steps taken",
                         hint="train_minibatch takes one optimizer step per batch")
         expect.close(call, summed, mean, rtol=1e-6, atol=1e-9,

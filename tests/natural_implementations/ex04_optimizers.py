@@ -7,18 +7,22 @@ skeleton leaves a choice open this file takes another reasonable one:
 predictions, the model moved with ``.to(x)``, Adam's state keyed by the
 parameter's position with a dict per parameter, torch's in-place forms
 (``mul_``, ``addcmul_``, ``addcdiv_``), a landscape made with
-``torch.zeros`` and plotted curves that start at x = 0. The given helpers
+``torch.zeros``, plotted curves that start at x = 0, an epoch's loss divided by
+``len(loader.dataset)`` and early stopping that counts epochs without
+improvement from a best of infinity. The given helpers
 (the data sets and ``the_linear_layer``) are copied from the skeleton.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Callable, Iterable, Sequence
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -58,7 +62,7 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.o
           loss_fn: LossFunction | None = None, epochs: int = 100) -> list[float]:
     loss_fn = loss_fn or nn.MSELoss()
     history = []
-    for epoch in range(epochs):
+    for _epoch in range(epochs):
         model.train()
         optimizer.zero_grad()
         prediction = model(x)
@@ -107,7 +111,7 @@ def sgd_step(params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0,
         buffers = [None] * len(params)
     new_buffers = []
     with torch.no_grad():
-        for p, buf in zip(params, buffers):
+        for p, buf in zip(params, buffers, strict=False):
             if p.grad is not None:
                 g = p.grad
                 if momentum != 0:
@@ -187,3 +191,79 @@ def plot_losses(curves: dict[str, Sequence[float]], ax: Axes | None = None) -> A
     ax.set_ylabel("loss")
     ax.legend()
     return ax
+
+
+def make_loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, seed: int = 0, shuffle: bool = True) -> DataLoader:
+    dataset = TensorDataset(x, y)
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=g)
+
+
+def train_minibatch(model: nn.Module, loader: DataLoader, optimizer: torch.optim.Optimizer,
+                    loss_fn: LossFunction | None = None, epochs: int = 1) -> list[float]:
+    loss_fn = loss_fn or nn.MSELoss()
+    history = []
+    for _epoch in range(epochs):
+        model.train()
+        running = 0.0
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            running += loss.item() * xb.size(0)
+        history.append(running / len(loader.dataset))
+    return history
+
+
+def lr_for_summed_loss(name: str, lr: float, batch_size: int) -> float:
+    if name == "adam":
+        return lr
+    elif name in ("sgd", "momentum"):
+        return lr / batch_size
+    raise ValueError(f"Unknown optimizer '{name}'. Valid names are: sgd, momentum, adam")
+
+
+def split_train_val(x: torch.Tensor, y: torch.Tensor, n_val: int, seed: int = 0
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(x), generator=g)
+    val_idx = perm[:n_val]
+    train_idx = perm[n_val:]
+    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+
+
+def fit_with_validation(model: nn.Module, train_loader: DataLoader, x_val: torch.Tensor, y_val: torch.Tensor,
+                        optimizer: torch.optim.Optimizer, loss_fn: LossFunction | None = None, epochs: int = 10
+                        ) -> tuple[list[float], list[float]]:
+    train_losses, val_losses = [], []
+    for _epoch in range(epochs):
+        train_losses.append(train_minibatch(model, train_loader, optimizer, loss_fn, epochs=1)[0])
+        val_losses.append(evaluate(model, x_val, y_val, loss_fn))
+    return train_losses, val_losses
+
+
+def train_with_early_stopping(model: nn.Module, train_loader: DataLoader, x_val: torch.Tensor, y_val: torch.Tensor,
+                              optimizer: torch.optim.Optimizer, loss_fn: LossFunction | None = None,
+                              max_epochs: int = 100, patience: int = 5) -> tuple[list[float], list[float], int]:
+    train_losses, val_losses = [], []
+    best_loss = float("inf")
+    best_epoch = 0
+    best_state = copy.deepcopy(model.state_dict())
+    epochs_without_improvement = 0
+    for epoch in range(max_epochs):
+        t, v = fit_with_validation(model, train_loader, x_val, y_val, optimizer, loss_fn, epochs=1)
+        train_losses.append(t[0])
+        val_losses.append(v[0])
+        if v[0] < best_loss:
+            best_loss = v[0]
+            best_epoch = epoch
+            best_state = copy.deepcopy(model.state_dict())
+            epochs_without_improvement = 0
+        else:
+            epochs_without_improvement += 1
+            if epochs_without_improvement >= patience:
+                break
+    model.load_state_dict(best_state)
+    return train_losses, val_losses, best_epoch
