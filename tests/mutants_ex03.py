@@ -114,3 +114,32 @@ MUTANTS: list[Mutant] = [
     Mutant("blob fit reads sigma through .data", EX03, "gaussian_image(image.shape[0], (x, y), sigma)",
            "gaussian_image(image.shape[0], (x, y), sigma.data)", "read through .data"),
 ]
+
+NEWTON_LOOP = """    while iterations < max_iter and abs(y * y - a) > tol * a:
+        y = (y + a / y) / 2
+        iterations += 1
+"""
+
+MUTANTS += [
+    # 3.7
+    Mutant("vjp puts the vector on the wrong side (J v)", EX03,
+           "    f(leaf).backward(gradient=v)\n    return leaf.grad.detach()\n",
+           "    return torch.autograd.functional.jacobian(f, leaf) @ v\n", "the vector on the wrong side"),
+    Mutant("jacobian rows never cleared between passes", EX03, "        leaf.grad = None\n", "",
+           "rows 0 to i summed"),
+    # 3.8
+    Mutant("newton_sqrt runs its loop under no_grad", EX03, NEWTON_LOOP,
+           "    with torch.no_grad():\n" + "".join(f"    {line}\n" for line in NEWTON_LOOP.splitlines()),
+           "where a gradient is needed"),
+    # 3.9
+    Mutant("to_numpy calls .numpy() without .cpu()", EX03, "return tensor.detach().cpu().numpy()",
+           "return tensor.detach().numpy()", "call .cpu() before .numpy()"),
+    Mutant("standardize changes the caller's array through from_numpy", EX03,
+           "    tensor = torch.from_numpy(array).to(device=device, dtype=torch.float32)\n"
+           "    return (tensor - tensor.mean()) / tensor.std(correction=0)\n",
+           "    tensor = torch.from_numpy(array)\n    tensor -= tensor.mean()\n    tensor /= tensor.std(correction=0)\n"
+           "    return tensor.to(device=device, dtype=torch.float32)\n",
+           "torch.from_numpy shares the array's memory"),
+    Mutant("standardize keeps float64", EX03, "torch.from_numpy(array).to(device=device, dtype=torch.float32)",
+           "torch.from_numpy(array).to(device=device)", "Convert with .float()"),
+]

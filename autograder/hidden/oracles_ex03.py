@@ -7,6 +7,10 @@ submission or the reference. Each loop can also replay one typical mistake
 submission's numbers match a mistaken replay, the test can say which mistake
 it made instead of only "wrong number".
 
+Task 3.7's Jacobians come from ``torch.autograd.functional.jacobian`` in the
+grader's process, checked against the hand-derived Jacobian; task 3.8's
+Newton loop carries its derivative in forward mode, by hand.
+
 `call` runs a snippet so that a torch error with a well-known cause becomes
 a hint that names the fix, while any other error reaches the student with
 their traceback.
@@ -42,6 +46,26 @@ MISTAKE_HINTS = {
                 "image[i, j] = exp(-((i - y)^2 + (j - x)^2) / (2 sigma^2))"),
     "never moves": ("nothing moved: was the gradient zeroed between backward() and the update? Then every update "
                     "subtracts lr * 0. Zero it after the update (or before backward())"),
+    "wrong side": ("that is J v, the vector on the wrong side: backward(gradient=v) leaves v^T J in x.grad, "
+                   "x.grad[j] = sum_i v[i] * dy_i/dx_j (the vector multiplies J from the left)"),
+    "transposed": "that is J transposed: row i of J is e_i^T J, the leaf's .grad after backward(gradient=e_i)",
+    "rows summed": ("row i came out as rows 0 to i summed: backward() ADDS into .grad, so clear the leaf's gradient "
+                    "before each row (leaf.grad = None, or leaf.grad.zero_())"),
+    "rows shared": ("every row is the last one: the rows you kept are one .grad tensor, changed in place by each "
+                    "pass; keep a copy of each row (.clone()), or set leaf.grad = None before each pass"),
+    "callers x": ("the caller's x changed: make a fresh leaf copy (x.detach().clone().requires_grad_(True)) and "
+                  "differentiate that, so x gains neither requires_grad nor a .grad"),
+    "no graph": ("y came back without a graph, so y.backward() cannot reach a: did the loop run under "
+                 "torch.no_grad(), or through .item() or .detach()? Compute y from a with ordinary tensor "
+                 "operations, outside no_grad, where a gradient is needed"),
+    "copied start": ("start from y = a itself, so that dy_0/da = 1: a copy of its value (a.item(), a.detach()) "
+                     "starts the derivative at 0"),
+    "shared memory": ("the caller's array changed: torch.from_numpy shares the array's memory, so an in-place "
+                      "change (-=, /=) of that tensor changes the array too. Compute out of place, "
+                      "(t - t.mean()) / ..., or copy"),
+    "float32": ("models compute in float32 (nn.Linear's weights, GPUs): float64 data meeting them fails with 'mat1 "
+                "and mat2 must have the same dtype'. Convert with .float() or .to(dtype=torch.float32)"),
+    "unbiased std": "std divides by n here (numpy's array.std(), torch's t.std(correction=0)), not by n - 1",
 }
 
 #: Fragments of torch's error messages, and the fix each one calls for.
@@ -57,21 +81,24 @@ KNOWN_ERRORS = (
      "torch.no_grad() turns x into a non-leaf whose .grad stays None"),
     ("backward through the graph a second time",
      "was the loss computed once, before the loop? Compute a fresh loss from the current parameters in every step "
-     "before calling backward() again"),
+     "before calling backward() again (to walk one graph twice on purpose, as for the rows of a Jacobian, pass "
+     "retain_graph=True to backward())"),
     ("modified by an inplace operation",
      "an in-place operation (-=, +=, mul_, ...) changed a tensor that autograd saved to compute the gradient: "
      "write the out-of-place form (d = d - image) inside the loss, and keep in-place updates for the parameters, "
      "under torch.no_grad()"),
     ("grad can be implicitly created only for scalar outputs",
      "backward() needs a scalar: reduce the loss to one number (.mean() or .sum()) first"),
+    ("Can't call numpy() on Tensor that requires grad",
+     "numpy knows nothing of autograd: detach the tensor first, then copy it to the CPU, then call .numpy()"),
     ("same device", "create every new tensor on the device of the inputs (**tensor_options(x), or device=x.device)"),
     ("dtype", "create every new tensor with the inputs' dtype (**tensor_options(x), or dtype=x.dtype)"),
     ("scalar type", "create every new tensor with the inputs' dtype (**tensor_options(x), or dtype=x.dtype)"),
 )
 
 
-def error_hint(message: str) -> str | None:
-    for fragment, hint in KNOWN_ERRORS:
+def error_hint(message: str, known: Sequence[tuple[str, str]] = KNOWN_ERRORS) -> str | None:
+    for fragment, hint in known:
         if fragment in message:
             return hint
     return None
@@ -80,10 +107,11 @@ def error_hint(message: str) -> str | None:
 # -- running a snippet so that torch's classic errors come back as hints ---------------------
 
 
-def call(submission: Any, shown: str, expression: str, *, setup: str = "", **inputs: Any) -> Any:
+def call(submission: Any, shown: str, expression: str, *, setup: str = "",
+         known: Sequence[tuple[str, str]] = KNOWN_ERRORS, **inputs: Any) -> Any:
     """The value of `expression` after `setup`.
 
-    A torch error whose cause is well known fails the test with the fix as its
+    A torch error whose cause is well known (`known`) fails the test with the fix as its
     hint; any other error (and an unfinished stub) propagates unchanged, so the
     student still sees their traceback.
     """
@@ -97,7 +125,7 @@ def call(submission: Any, shown: str, expression: str, *, setup: str = "", **inp
             raise
         else:  # in-process runs raise the student's own exception
             name, message = type(error).__name__, str(error)
-        hint = error_hint(message)
+        hint = error_hint(message, known)
         if hint is None or name == "NotImplementedError":
             raise
         expect.fail(shown, f"{name}: {message[:300]}", "a result, not an error", hint)
@@ -312,3 +340,76 @@ def gaussian_fit(image: np.ndarray, pos0: Sequence[float], sigma0: float, lr: fl
             sign = -1.0 if mistake == "ascends" else 1.0
             x, y, sigma = x - sign * lr * gradient[0], y - sign * lr * gradient[1], sigma - sign * lr * gradient[2]
     return (float(x), float(y)), float(sigma)
+
+
+# -- 3.7: vector-Jacobian products -----------------------------------------------------------
+
+#: The map the hidden tests differentiate, f(x) = A tanh(x) + (B x)^2, as the snippet writes it.
+MIXING_MAP = "A = T(first)\nB = T(second)\nf = lambda x: A @ torch.tanh(x) + (B @ x) ** 2"
+
+
+def mixing_jacobian(first: np.ndarray, second: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """The m x n Jacobian of f(x) = A tanh(x) + (B x)^2 at `point`, by torch.autograd.functional.jacobian.
+
+    Torch's own Jacobian, in float64 on the CPU, in the grader's process: no backward(gradient=...) loop
+    of the task's kind is involved, and the hand-derived form A diag(1 - tanh(x)^2) + 2 diag(B x) B must
+    agree with it (a check of the oracle itself).
+    """
+    import torch
+
+    first_t, second_t = (torch.tensor(np.asarray(m), dtype=torch.float64) for m in (first, second))
+
+    def mixing(x: torch.Tensor) -> torch.Tensor:
+        return first_t @ torch.tanh(x) + (second_t @ x) ** 2
+
+    jacobian = torch.autograd.functional.jacobian(mixing, torch.tensor(np.asarray(point), dtype=torch.float64))
+    jacobian = jacobian.numpy()
+    by_hand = first * (1 - np.tanh(point) ** 2)[None, :] + 2 * (second @ point)[:, None] * second
+    if not np.allclose(jacobian, by_hand, rtol=1e-12, atol=1e-12):
+        raise AssertionError("torch's Jacobian and the hand-derived one disagree: the oracle is wrong")
+    return jacobian
+
+
+def mixing_problem(rng: np.random.Generator, outputs: int, inputs: int) -> tuple[np.ndarray, ...]:
+    """(A, B, x, v) for f(x) = A tanh(x) + (B x)^2, with v^T J and (for a square J) J v clearly apart."""
+    while True:
+        first = rng.normal(0.0, 0.8, size=(outputs, inputs))
+        second = rng.normal(0.0, 0.6, size=(outputs, inputs))
+        point = rng.uniform(-1.5, 1.5, size=inputs)
+        vector = rng.uniform(-2.0, 2.0, size=outputs)
+        jacobian = mixing_jacobian(first, second, point)
+        if outputs != inputs or np.linalg.norm(jacobian @ vector - vector @ jacobian) > 0.1:
+            return first, second, point, vector
+
+
+# -- 3.8: Newton's square root, and cut graphs -----------------------------------------------
+
+
+def newton_path(a: float, tol: float, max_iter: int) -> tuple[float, int, float, float]:
+    """Newton's iteration for sqrt(a) from y = a, as the task specifies: (y, replacements, dy/da, margin).
+
+    dy/da is carried along in forward mode, dy_(k+1)/da = (dy_k/da (1 - a / y_k^2) + 1 / y_k) / 2 from
+    dy_0/da = 1: the derivative of the loop as it ran. `margin` is the smallest relative distance between
+    |y^2 - a| and tol * a over the checks made, so a test can skip stops that rounding could move.
+    """
+    y, slope, iterations, margin = a, 1.0, 0, np.inf
+    while iterations < max_iter:
+        residual = abs(y * y - a)
+        margin = min(margin, abs(residual - tol * a) / (tol * a))
+        if residual <= tol * a:
+            break
+        y, slope = (y + a / y) / 2, (slope * (1 - a / y**2) + 1 / y) / 2
+        iterations += 1
+    return y, iterations, slope, margin
+
+
+#: The computations the hidden tests hand to gradient_or_none, with the gradient each lets through
+#: (None: the graph is cut). `c` is a number drawn by the test.
+CUT_GRAPH_CASES: dict[str, tuple[str, Any]] = {
+    "a cube": ("lambda x: c * x ** 3", lambda x, c: 3 * c * x**2),
+    "a product with a detached copy": ("lambda x: c * x.detach() ** 2 * x", lambda x, c: c * x**2),
+    "a sine under no_grad": ("under_no_grad", None),
+    "a cosine through numpy": ("lambda x: c * torch.from_numpy(np.cos(x.detach().numpy()))", None),
+    "numpy's cosine times x": ("lambda x: torch.from_numpy(np.cos(x.detach().numpy())) * x", lambda x, c: np.cos(x)),
+}
+UNDER_NO_GRAD = "def under_no_grad(x):\n    with torch.no_grad():\n        return torch.sin(c * x)"

@@ -16,19 +16,28 @@ results stay on that device.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from autograder.hidden.oracles import agreed
 from autograder.hidden.oracles_ex03 import (
+    CUT_GRAPH_CASES,
     FLOAT_HINT,
+    KNOWN_ERRORS,
     MISTAKE_HINTS,
+    MIXING_MAP,
+    UNDER_NO_GRAD,
     call,
     closest_mistake,
     descent_result,
     floats,
     gaussian,
     gaussian_fit,
+    mixing_jacobian,
+    mixing_problem,
+    newton_path,
     parabola_fit,
     quadratic_descent,
     random_quadratic,
@@ -393,3 +402,207 @@ def test_fit_gaussian_follows_an_independent_loop_to_the_blob(submission, refere
         expect.close(shown, got, expected, rtol=PATH_RTOL, atol=PATH_ATOL,
                      hint=_diagnosis(got, replays, "make exactly `steps` updates of x, y and sigma together, on the "
                                                    "sum of squared differences", expected))
+
+
+# -- 3.7 ------------------------------------------------------------------------------------
+
+
+def _mixing_inputs(first: np.ndarray, second: np.ndarray, point: np.ndarray, device: str, **more: Any) -> dict:
+    return {"first": first.tolist(), "second": second.tolist(), "point": point.tolist(), "device": device, **more}
+
+
+def _mixing_shown(expression: str, first: np.ndarray, second: np.ndarray, point: np.ndarray) -> str:
+    return (f"{expression} for f(x) = A tanh(x) + (B x)^2 with A = {np.round(first, 4).tolist()}, "
+            f"B = {np.round(second, 4).tolist()}, x = {np.round(point, 4).tolist()}")
+
+
+@pytest.mark.task("3.7", points=3)
+def test_vjp_is_v_times_the_jacobian(submission, reference, rng, device):
+    # Square Jacobians first (where J v has the right shape, so only its values can tell), then m != n.
+    for outputs, inputs in ((3, 3), (4, 4), (2, 4), (5, 3)):
+        first, second, point, vector = mixing_problem(rng, outputs, inputs)
+        setup = f"{TENSORS}\n{MIXING_MAP}\nx = T(point)"
+        expression = "vjp(f, x, T(vector))"
+        values_in = _mixing_inputs(first, second, point, device, vector=vector.tolist())
+        shown = _mixing_shown(expression, first, second, point) + f", v = {np.round(vector, 4).tolist()}"
+        got, x_requires_grad, x_grad_is_none = call(
+            submission, shown, f"({expression}, x.requires_grad, x.grad is None)", setup=setup, **values_in)
+        jacobian = mixing_jacobian(first, second, point)
+        expected = agreed(vector @ jacobian, reference.run(f"{setup}\n{expression}", **values_in).data)
+        values = tensor_values(shown, got, (inputs,), device, not_a_tensor="return the leaf's gradient: a tensor "
+                                                                           "with x's shape")
+        replays = {"wrong side": jacobian @ vector} if outputs == inputs else {}
+        expect.close(shown, values, expected, rtol=1e-10, atol=1e-12,
+                     hint=_diagnosis(values, replays, "x.grad[j] = sum_i v[i] * dy_i/dx_j"))
+        expect.equal(f"(x.requires_grad, x.grad is None) after {shown}", (x_requires_grad, x_grad_is_none),
+                     (False, True), hint=MISTAKE_HINTS["callers x"])
+
+
+@pytest.mark.task("3.7", points=2)
+def test_jacobian_by_rows_is_torchs_jacobian(submission, reference, rng, device):
+    for outputs, inputs in ((3, 3), (4, 2)):
+        first, second, point, _ = mixing_problem(rng, outputs, inputs)
+        setup = f"{TENSORS}\n{MIXING_MAP}\nx = T(point)"
+        values_in = _mixing_inputs(first, second, point, device)
+        shown = _mixing_shown("jacobian_by_rows(f, x)", first, second, point)
+        got, x_grad_is_none = call(submission, shown, "(jacobian_by_rows(f, x), x.grad is None)", setup=setup,
+                                   **values_in)
+        jacobian = mixing_jacobian(first, second, point)
+        expected = agreed(jacobian, reference.run(f"{setup}\njacobian_by_rows(f, x)", **values_in).data)
+        values = tensor_values(shown, got, (outputs, inputs), device,
+                               not_a_tensor=f"return J as one tensor of shape {(outputs, inputs)} (stack the rows)")
+        replays = {"rows summed": np.cumsum(jacobian, axis=0), "rows shared": np.tile(jacobian[-1], (outputs, 1))}
+        if outputs == inputs:
+            replays["transposed"] = jacobian.T
+        expect.close(shown, values, expected, rtol=1e-10, atol=1e-12,
+                     hint=_diagnosis(values, replays, "row i of J is the leaf's .grad after backward(gradient=e_i), "
+                                                      "with e_i the i-th unit vector"))
+        expect.equal(f"x.grad is None after {shown}", x_grad_is_none, True, hint=MISTAKE_HINTS["callers x"])
+
+
+# -- 3.8 ------------------------------------------------------------------------------------
+
+#: Calls newton_sqrt on a leaf a, differentiates y if it can and returns (result, y still in a graph, a.grad).
+NEWTON = ("a = T(value)\na.requires_grad_(True)\n"
+          "result = newton_sqrt(a{options})\n"
+          "y = result[0] if isinstance(result, tuple) and len(result) == 2 else None\n"
+          "attached = isinstance(y, torch.Tensor) and y.requires_grad\n"
+          "if attached:\n    y.backward()\n"
+          "(result, attached, a.grad)")
+
+
+def _newton_case(rng: np.random.Generator, capped: bool) -> tuple[float, float, int, str]:
+    """(a, tol, max_iter, options) whose stop no rounding can move; `capped` runs out of max_iter first."""
+    while True:
+        a = float(10 ** rng.uniform(-1.3, 1.7))
+        tol = float(10 ** rng.uniform(-12, -6))
+        _, iterations, _, margin = newton_path(a, tol, 100)
+        if iterations < 2 or margin < 1e-3:
+            continue
+        if capped:
+            max_iter = int(rng.integers(1, iterations))
+            return a, tol, max_iter, f", tol={tol!r}, max_iter={max_iter}"
+        return a, tol, 100, f", tol={tol!r}"
+
+
+@pytest.mark.task("3.8", points=3)
+def test_newton_sqrt_differentiates_the_loop_that_ran(submission, reference, rng, device):
+    for case in range(5):
+        a, tol, max_iter, options = _newton_case(rng, capped=case % 2 == 1)
+        snippet = NEWTON.format(options=options)
+        inputs = {"value": a, "device": device}
+        shown = (f"y, iterations = newton_sqrt(a{options}) with a = torch.tensor({a!r}, requires_grad=True) on "
+                 f"{device}; y.backward()")
+        result, attached, slope = call(submission, shown, snippet, setup=TENSORS, **inputs)
+        y_oracle, iterations_oracle, slope_oracle, _ = newton_path(a, tol, max_iter)
+        answer = reference.run(f"{TENSORS}\n{snippet}", **inputs)
+        agreed((y_oracle, iterations_oracle, slope_oracle),
+               (float(answer[0][0].data), answer[0][1], float(answer[2].data)), rtol=1e-12, atol=1e-14)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            expect.fail(shown, result, "a tuple (y, iterations)")
+        y, iterations = result
+        if not (isinstance(y, TensorRecord) and y.data.shape == ()):
+            expect.fail(shown, y, "y as a 0-d tensor", "keep y a tensor: (y + a / y) / 2 with tensors stays a tensor")
+        if not y.device.startswith(device):
+            expect.fail(shown, y, f"y on {device}, where a is", "compute y from a, with tensor operations")
+        if not attached:
+            expect.fail(shown, y, "a y that is still part of a's graph", MISTAKE_HINTS["no graph"])
+        if type(iterations) is not int:
+            expect.fail(shown, iterations, "`iterations` as a Python int", "count the replacements in a plain int")
+        if not isinstance(slope, TensorRecord):
+            expect.fail(f"a.grad after {shown}", slope, "the derivative dy/da", MISTAKE_HINTS["copied start"])
+        expect.close(f"(y, iterations) of {shown}", (float(y.data), iterations), (y_oracle, iterations_oracle),
+                     rtol=1e-12, atol=1e-14,
+                     hint="start from y = a; replace y by (y + a / y) / 2 while |y^2 - a| > tol * a, at most "
+                          "max_iter times")
+        copied_slope = _slope_from_a_copy(a, iterations_oracle)
+        expect.close(f"a.grad after {shown}", float(slope.data), slope_oracle, rtol=1e-9, atol=1e-12,
+                     hint=_diagnosis(float(slope.data), {"copied start": copied_slope},
+                                     "dy/da is the derivative of the loop as it ran, step by step"))
+
+
+def _slope_from_a_copy(a: float, iterations: int) -> float:
+    """dy/da of `iterations` Newton steps started from a constant copy of a (dy_0/da = 0)."""
+    y, slope = a, 0.0
+    for _ in range(iterations):
+        y, slope = (y + a / y) / 2, (slope * (1 - a / y**2) + 1 / y) / 2
+    return slope
+
+
+@pytest.mark.task("3.8", points=2)
+def test_gradient_or_none_on_computations_that_cut_the_graph_or_not(submission, reference, rng, device):
+    point = rng.uniform(-2.0, 2.0, size=4)
+    c = float(rng.uniform(0.5, 2.0)) * float(rng.choice([-1.0, 1.0]))
+    setup = f"{TENSORS}\nimport numpy as np\nc = {c!r}\n{UNDER_NO_GRAD}\nx = T(point)"
+    inputs = {"point": point.tolist(), "device": device}
+    cut = (("does not require grad",
+            "compute(leaf) came back without a graph (requires_grad False): then no gradient can reach x, so "
+            "return None instead of calling backward()"), *KNOWN_ERRORS)
+    for description, (computation, gradient) in CUT_GRAPH_CASES.items():
+        expression = f"gradient_or_none({computation}, x)"
+        shown = f"{expression} ({description}) with c = {c!r}, x = {np.round(point, 4).tolist()} on {device}"
+        if computation == "under_no_grad":
+            shown += f", where\n{UNDER_NO_GRAD}"
+        got, unchanged = call(submission, shown, f"({expression}, x.grad is None and not x.requires_grad)",
+                              setup=setup, known=cut, **inputs)
+        answer = reference.run(f"{setup}\n{expression}", **inputs)
+        if gradient is None:
+            if answer is not None:
+                raise AssertionError(f"the reference let a gradient through {description}")
+            expect.equal(shown, got, None, hint="the result has no graph (requires_grad False): return None")
+        else:
+            expected = agreed(gradient(point, c), answer.data, rtol=1e-12, atol=1e-14)
+            values = tensor_values(shown, got, (4,), device,
+                                   not_a_tensor="return the leaf's gradient: a tensor with x's shape")
+            expect.close(shown, values, expected, rtol=1e-10, atol=1e-12,
+                         hint="a detached factor, or one computed in numpy, is a constant: only the rest is "
+                              "differentiated")
+        expect.equal(f"x.grad is None and not x.requires_grad, after {shown}", unchanged, True,
+                     hint=MISTAKE_HINTS["callers x"])
+
+
+# -- 3.9 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.task("3.9", points=2)
+def test_standardize_random_arrays(submission, reference, rng, device):
+    for shape, dtype in (((7,), "float64"), ((3, 5), "float32"), ((2, 3, 4), "float64")):
+        array = (rng.normal(size=shape) * rng.uniform(0.5, 5.0) + rng.uniform(-10.0, 10.0)).astype(dtype)
+        expression = "(standardize(array, device), array)"
+        shown = f"standardize(array, {device!r}) for a {dtype} array of shape {shape}, {np.round(array, 3).tolist()}"
+        got, after = call(submission, shown, expression, setup="import torch", array=array, device=device)
+        oracle = (array.astype(np.float64) - array.mean(dtype=np.float64)) / array.astype(np.float64).std()
+        expected = agreed(oracle, reference.run(f"import torch\n{expression}", array=array, device=device)[0].data,
+                          rtol=1e-5, atol=1e-5)
+        values = tensor_values(shown, got, shape, device, dtype="float32",
+                               not_a_tensor="return a tensor: torch.from_numpy(array) or torch.tensor(array), "
+                                            "converted and moved")
+        expect.close(shown, values, expected, rtol=1e-5, atol=1e-5,
+                     hint=_diagnosis(values, {"unbiased std": expected * np.sqrt((array.size - 1) / array.size)},
+                                     "(array - mean) / std over all the values"))
+        expect.close(f"the caller's array after {shown}", after, array, rtol=0, atol=0,
+                     hint=MISTAKE_HINTS["shared memory"])
+
+
+@pytest.mark.task("3.9", points=2)
+def test_to_numpy_random_tensors(submission, reference, rng, device):
+    cases = (("a float32 leaf that requires grad", "float32", (3, 4), "t = leaf"),
+             ("a float64 tensor computed from a leaf (not a leaf itself)", "float64", (5,), "t = 2 * leaf + 1"),
+             ("a float32 tensor that does not require grad", "float32", (2, 2, 2), "t = leaf.detach()"))
+    for description, dtype, shape, make in cases:
+        start = rng.normal(size=shape).astype(dtype)
+        setup = (f"import torch\nleaf = torch.tensor(start, dtype=torch.{dtype}, device=device, requires_grad=True)"
+                 f"\n{make}")
+        expression = "(to_numpy(t), t.requires_grad)"
+        shown = f"to_numpy(t) for {description} on {device}, shape {shape}: {make}"
+        got, still = call(submission, shown, expression, setup=setup, start=start, device=device)
+        oracle = 2 * start + 1 if "2 * leaf" in make else start  # the same float operations, in the same dtype
+        expected = agreed(oracle, reference.run(f"{setup}\n{expression}", start=start, device=device)[0],
+                          rtol=0, atol=0)
+        if isinstance(got, TensorRecord):
+            expect.fail(shown, got, "a numpy array", "convert the tensor at the end with .numpy()")
+        expect.close(shown, got, np.asarray(expected, dtype=dtype), rtol=0, atol=0)
+        expect.equal(f"the dtype of {shown}", str(got.dtype), dtype,
+                     hint="keep the tensor's dtype: .numpy() does, while np.array(t.tolist()) makes float64")
+        expect.equal(f"t.requires_grad after {shown}", still, make != "t = leaf.detach()",
+                     hint="leave the caller's tensor as it was: .detach() makes a new tensor and changes nothing")
