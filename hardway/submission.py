@@ -1,13 +1,14 @@
 """A student's module, as the tests see it.
 
 A test never imports the student's module itself. It asks a `Submission` to
-run a snippet (see `hardway.snippets`) and gets plain data back. Two kinds of
-submission implement that one method:
+run a snippet, or to call a probe (a function of the test module sent as
+source; see `hardway.snippets`), and gets plain data back. Two kinds of
+submission implement `run`, and `CallsProbes` gives both `call` on top of it:
 
 * `InProcessSubmission` (here): the student's own `pytest` imports the module
   into the test process. Fast, and `pytest --pdb` stops inside their code.
-* `IsolatedSubmission` (in `autograder.isolation`): the grader runs the module
-  in a locked-down child process and only plain data comes back.
+* `IsolatedSubmission` (in `autograder.sandbox.launcher`): the grader runs the
+  module in a jailed child process and only plain data comes back.
 
 Both pass results through the same plain-data round trip, so a test that
 passes on a student's machine passes in the grader, and the other way round.
@@ -20,12 +21,12 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from hardway import plaindata
 from hardway.catalogue import Topic
 from hardway.policy import PolicyError, check_source
-from hardway.snippets import one_line, run_snippet
+from hardway.snippets import one_line, probe_source, run_snippet, test_files
 
 
 class SubmissionError(Exception):
@@ -69,7 +70,22 @@ class Submission(Protocol):
     def run(self, source: str, *, timeout: float | None = None, **inputs: Any) -> Any:
         """Run `source` against the student's module; return its last expression as plain data."""
 
+    def call(self, probe: Callable[..., Any], /, *, timeout: float | None = None, **inputs: Any) -> Any:
+        """Run the test function `probe` against the student's module; return its result as plain data."""
+
     def close(self) -> None: ...
+
+
+class CallsProbes:
+    """Gives a submission `call`: a probe (a function of the test module) run where `run` runs snippets."""
+
+    def call(self: Submission, probe: Callable[..., Any], /, *, timeout: float | None = None, **inputs: Any) -> Any:
+        """Run `probe` against the student's module, each parameter bound by name (see `hardway.snippets`).
+
+        ``submission.call(load_twice, path="run.pt")`` calls ``load_twice(load_checkpoint, path)`` for a probe
+        ``def load_twice(load_checkpoint, path)``: `path` is the input, `load_checkpoint` the student's function.
+        """
+        return self.run(probe_source(probe, inputs), timeout=timeout, **inputs)
 
 
 #: Set on an exception raised by the student's code in-process: what the test was running when it was raised.
@@ -85,10 +101,12 @@ def student_frames(error: BaseException, student_file: str | None, limit: int = 
     frames = traceback.extract_tb(error.__traceback__)
     if student_file is not None:
         mine = [frame for frame in frames if frame.filename == student_file]
-    else:  # a notebook: its cells have no file of their own; drop the kit's, the snippet's and libraries' frames
-        start = max((i for i, frame in enumerate(frames) if frame.filename == "<test snippet>"), default=-1)
+    else:  # a notebook: its cells have no file of their own; drop the kit's, the test's and libraries' frames
+        tests = test_files(getattr(error, STUDENT_SNIPPET, None) or "")
+        start = max((i for i, frame in enumerate(frames) if frame.filename in tests), default=-1)
         library = (str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix, "<")
-        mine = [frame for frame in frames[start + 1:] if not frame.filename.startswith(library)]
+        mine = [frame for frame in frames[start + 1:] if not frame.filename.startswith(library)
+                and frame.filename not in tests]
     where = "".join(traceback.format_list(mine[-limit:]))
     if isinstance(error, SyntaxError) and error.filename and (student_file is None or error.filename == student_file):
         where = f'  File "{error.filename}", line {error.lineno}\n    {(error.text or "").strip()}\n'
@@ -148,7 +166,7 @@ def load_module_from(path: Path, module_name: str) -> ModuleType:
     return module
 
 
-class InProcessSubmission:
+class InProcessSubmission(CallsProbes):
     """The student's module imported into this process (the student's own pytest run)."""
 
     def __init__(self, topic: Topic, directory: Path, module_name: str | None = None,
