@@ -71,7 +71,7 @@ def describe_exit(returncode: int | None) -> str:
     return f"exited with status {returncode} (did your code call os._exit or exit the interpreter?)"
 
 
-class IsolatedSubmission:
+class IsolatedSubmission(hardway.submission.CallsProbes):
     """A student's module living in a jailed worker process; `run` sends it one snippet."""
 
     def __init__(self, topic: Topic, directory: Path, limits: Limits | None = None, *,
