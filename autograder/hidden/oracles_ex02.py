@@ -38,7 +38,7 @@ def central_differences(f: Callable[[np.ndarray], float], point: np.ndarray, eps
 def relative_error_loop(a: np.ndarray, b: np.ndarray) -> float:
     """The CS231n relative error, one element at a time in plain Python."""
     worst = 0.0
-    for left, right in zip(np.ravel(a).tolist(), np.ravel(b).tolist()):
+    for left, right in zip(np.ravel(a).tolist(), np.ravel(b).tolist(), strict=True):
         worst = max(worst, abs(left - right) / max(1e-8, abs(left) + abs(right)))
     return worst
 
@@ -158,7 +158,8 @@ def matches(got: Any, expected: Any, rtol: float = 1e-9, atol: float = 1e-12) ->
     except (TypeError, ValueError):
         return False
     expected_array = np.asarray(expected, dtype=float)
-    return got_array.shape == expected_array.shape and bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol))
+    return got_array.shape == expected_array.shape and bool(
+        np.allclose(got_array, expected_array, rtol=rtol, atol=atol))
 
 
 def brief(points: np.ndarray, shown: int = 4) -> str:
@@ -239,7 +240,7 @@ def check_the_contours(call: str, drawn: dict[str, Any], f: Callable[[Any, Any],
                     hint="x and y are swapped: contourf(X, Y, Z) takes the horizontal grid first" if swapped else
                     "choose the grid's x range from the path's x values and its y range from its y values")
     levels = contour["levels"]
-    for probe, band in zip(probes, contour["bands"]):
+    for probe, band in zip(probes, contour["bands"], strict=False):
         value = float(f(probe[0], probe[1]))
         near = band >= 0 and levels[max(band - 1, 0)] <= value <= levels[min(band + 2, len(levels) - 1)]
         if not near:

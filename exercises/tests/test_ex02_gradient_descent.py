@@ -550,7 +550,7 @@ def stable_lr_hint(got: Any, eigenvalues: np.ndarray, lower_triangle: np.ndarray
     return "2 / lambda_max, with lambda_max the largest eigenvalue of H = quadratic_hessian(A) (np.linalg.eigvalsh)"
 
 
-@pytest.mark.task("2.7", points=1.5)
+@pytest.mark.task("2.7")
 def test_largest_stable_lr_is_two_over_the_largest_eigenvalue(submission):
     call = f"largest_stable_lr({LOPSIDED})"
     got = submission.run(call)
@@ -576,7 +576,7 @@ def test_largest_stable_lr_refuses_a_quadratic_without_a_minimum(submission):
 SKEWED = "np.array([[3.0, -3.0], [1.0, 3.0]])"
 
 
-@pytest.mark.task("2.7", points=1.5)
+@pytest.mark.task("2.7")
 def test_descent_distances_shrink_below_the_limit_and_grow_above_it(submission):
     # The minimiser is x* = (1, 2), since H x* = (1, 5) = b. From x0 = (3, 2) the error (2, 0) = (1, 1) + (1, -1)
     # has length sqrt(2) along each eigenvector. lr = factor * 2 / 4, so one step scales those two parts by

@@ -10,11 +10,10 @@ np.errstate, the plot drawn with plain `plot` and `contourf` calls.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, Union
+from typing import Union
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
 
 Number = Union[float, np.ndarray]
 
