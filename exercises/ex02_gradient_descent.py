@@ -361,7 +361,8 @@ def largest_stable_lr(A: np.ndarray | Sequence[Sequence[float]]) -> float:
     Take the eigenvalues of H, not of A: ``np.linalg.eigvalsh`` trusts that
     its argument is symmetric and reads only one triangle of it, so on a
     non-symmetric A it returns the eigenvalues of another matrix, without
-    any warning.
+    any warning. A = [[3, 2], [0, 3]], say, has H = [[3, 1], [1, 3]], but
+    eigvalsh(A) reads its lower triangle as [[3, 0], [0, 3]].
 
     If lambda_min <= 0, f has no minimum (it is flat or falls away along that
     eigenvector) and no learning rate makes descent converge: raise
