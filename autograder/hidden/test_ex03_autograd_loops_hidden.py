@@ -574,6 +574,8 @@ def test_standardize_random_arrays(submission, reference, rng, device):
         oracle = (array.astype(np.float64) - array.mean(dtype=np.float64)) / array.astype(np.float64).std()
         expected = agreed(oracle, reference.run(f"import torch\n{expression}", array=array, device=device)[0].data,
                           rtol=1e-5, atol=1e-5)
+        if isinstance(got, TensorRecord) and got.dtype != "float32":
+            expect.fail(shown, got, f"a float32 tensor, not {got.dtype}", MISTAKE_HINTS["float32"])
         values = tensor_values(shown, got, shape, device, dtype="float32",
                                not_a_tensor="return a tensor: torch.from_numpy(array) or torch.tensor(array), "
                                             "converted and moved")

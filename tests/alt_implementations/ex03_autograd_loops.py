@@ -152,3 +152,48 @@ def fit_gaussian(image: torch.Tensor, pos0: Sequence[float], sigma0: float, lr: 
         params.grad = None
     x, y, sigma = params.tolist()
     return (x, y), sigma
+
+
+def vjp(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    # v^T J is the gradient of the scalar v . f(x): no gradient= argument needed.
+    leaf = x.detach().clone().requires_grad_()
+    torch.dot(v, f(leaf)).backward()
+    return leaf.grad
+
+
+def jacobian_by_rows(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    # torch.autograd.grad on a fresh graph for every row: nothing accumulates, nothing is retained.
+    leaf = x.detach().clone().requires_grad_()
+    count = f(leaf).numel()
+    units = torch.eye(count, dtype=x.dtype, device=x.device)
+    return torch.stack([torch.autograd.grad(f(leaf), leaf, grad_outputs=unit)[0] for unit in units])
+
+
+def newton_sqrt(a: torch.Tensor, tol: float = 1e-12, max_iter: int = 50) -> tuple[torch.Tensor, int]:
+    y = a
+    for done in range(max_iter):
+        if not bool((y * y - a).abs() > tol * a):
+            return y, done
+        y = 0.5 * (y + a / y)
+    return y, max_iter
+
+
+def gradient_or_none(compute: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor | None:
+    leaf = x.detach().clone().requires_grad_()
+    result = compute(leaf)
+    if result.grad_fn is None:
+        return None
+    (gradient,) = torch.autograd.grad(result.sum(), leaf, allow_unused=True)
+    return gradient
+
+
+def standardize(array: Any, device: Any = "cpu") -> torch.Tensor:
+    # The arithmetic in numpy's float64, on a copy; only the answer becomes a float32 tensor.
+    scaled = (array - array.mean()) / array.std()
+    return torch.tensor(scaled, dtype=torch.float32, device=device)
+
+
+def to_numpy(tensor: torch.Tensor) -> Any:
+    import numpy
+
+    return numpy.asarray(tensor.detach().to("cpu"))

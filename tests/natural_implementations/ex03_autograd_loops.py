@@ -11,7 +11,7 @@ the design matrix built with ``torch.stack`` and predictions flattened with
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Sequence, Union
 
 import torch
 
@@ -169,3 +169,55 @@ def fit_gaussian(image, pos0, sigma0, lr, steps):
         for p in (x, y, sigma):
             p.grad = None
     return (x.item(), y.item()), sigma.item()
+
+
+def vjp(f, x, v):
+    x = x.clone().detach().requires_grad_(True)
+    y = f(x)
+    y.backward(v)
+    return x.grad
+
+
+def jacobian_by_rows(f, x):
+    x = x.clone().detach().requires_grad_(True)
+    m = f(x).shape[0]
+    rows = []
+    for i in range(m):
+        if x.grad is not None:
+            x.grad.zero_()
+        e = torch.zeros(m, dtype=x.dtype, device=x.device)
+        e[i] = 1.0
+        f(x).backward(e)
+        rows.append(x.grad.clone())
+    return torch.stack(rows).detach()
+
+
+def newton_sqrt(a, tol=1e-12, max_iter=50):
+    y = a
+    n = 0
+    while n < max_iter:
+        if torch.abs(y**2 - a) <= tol * a:
+            break
+        y = (y + a / y) / 2
+        n += 1
+    return y, n
+
+
+def gradient_or_none(compute, x):
+    x = x.clone().detach().requires_grad_(True)
+    y = compute(x)
+    if not y.requires_grad:
+        return None
+    y.sum().backward()
+    if x.grad is None:
+        return None
+    return x.grad.detach()
+
+
+def standardize(array, device="cpu"):
+    t = torch.tensor(array, dtype=torch.float32, device=device)
+    return (t - t.mean()) / t.std(correction=0)
+
+
+def to_numpy(tensor):
+    return tensor.detach().cpu().numpy()
