@@ -69,7 +69,7 @@ def test_release_notebooks_hold_no_solutions_and_no_hidden_tests():
 
 
 def test_the_public_half_never_imports_the_grader():
-    tree = ast.parse((paths.KIT_ROOT / "hardway" / "notebook.py").read_text())
+    tree = ast.parse((paths.KIT_ROOT / "hardway" / "notebook_check.py").read_text())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not any(name.split(".")[0] == "autograder" for name in imported)
@@ -105,7 +105,7 @@ def insert_after(notebook: nbformat.NotebookNode, grade_id: str, source: str) ->
 
 #: mallory: an early cell replaces check_task by one whose result equals anything, and patches pytest and
 #: IPython's number display. nbgrader's own reading of her kernel gives her full marks.
-PATCHER = '''import hardway.notebook, pytest
+PATCHER = '''import hardway.notebook_check, pytest
 
 class Anything(float):
     def __eq__(self, other):
@@ -115,7 +115,7 @@ class Anything(float):
 def check_task(*args, **kwargs):
     return Anything(1e9)
 
-hardway.notebook.check_task = check_task
+hardway.notebook_check.check_task = check_task
 pytest.main = lambda *args, **kwargs: 0
 get_ipython().display_formatter.formatters["text/plain"].for_type(float, lambda v, p, cycle: p.text("1000"))
 '''
@@ -145,17 +145,17 @@ subprocess.Popen([sys.executable, "-c", f"GRADEBOOK = {GRADEBOOK!r}" + DAEMON], 
 
 #: heidi: prints the hidden tests and the reference (base64 in her source, so not text she already has)
 #: from one of her own cells, and from every test cell through a wrapped check_task.
-LEAKER = '''import base64, hardway.notebook, os
+LEAKER = '''import base64, hardway.notebook_check, os
 os.symlink(HIDDEN_TESTS, "notes.txt")  # for nbgrader to copy into her feedback folder
 SECRET = base64.b64decode(SECRET_BASE64).decode()
 print(SECRET)
-real_check_task = hardway.notebook.check_task
+real_check_task = hardway.notebook_check.check_task
 
 def check_task(task, namespace, **kwargs):
     print(SECRET)
     return real_check_task(task, namespace, **kwargs)
 
-hardway.notebook.check_task = check_task
+hardway.notebook_check.check_task = check_task
 '''
 
 #: kim: every answer right, eleven cells that kill the kernel, and a first cell that counts its own runs.
@@ -306,8 +306,8 @@ def test_a_test_cell_never_reads_a_missing_wrong_or_negative_result_as_credit(tm
     test_cell = next(cell for cell in release.cells if cell.metadata.nbgrader.get("grade_id") == "test-task-1-1")
     cells = []
     for lie in ("None", "'7'", "-7.0", "float('nan')", "6.0"):
-        cells.append(nbformat.v4.new_code_cell(f"import hardway.notebook\n"
-                                               f"hardway.notebook.check_task = lambda *args, **kwargs: {lie}"))
+        cells.append(nbformat.v4.new_code_cell(f"import hardway.notebook_check\n"
+                                               f"hardway.notebook_check.check_task = lambda *args, **kwargs: {lie}"))
         cells.append(nbformat.from_dict(json.loads(json.dumps(test_cell))))
         cells[-1]["id"] = f"test-cell-{len(cells)}"
     notebook = nbformat.v4.new_notebook(cells=cells, metadata=release.metadata)
@@ -512,7 +512,7 @@ def kernel_public_points(notebook: nbformat.NotebookNode, folder: Path) -> dict[
     for cell in notebook.cells:
         task = task_of_test_cell(cell.metadata.nbgrader.get("grade_id", ""))
         if task:
-            cell.source = f"from hardway.notebook import check_task\ncheck_task({task!r}, globals(), seed=7)"
+            cell.source = f"from hardway.notebook_check import check_task\ncheck_task({task!r}, globals(), seed=7)"
             tests[task] = cell
     shutil.copyfile(paths.public_tests(topic_by_module(EX01)), folder / paths.public_tests(topic_by_module(EX01)).name)
     # allow_errors: the "Try it" cell stops at the first unfinished task, as it would for the student.

@@ -4,7 +4,7 @@ A source notebook is not a second copy of an exercise: it is cut from
 `solutions/exNN_*.py` (narrative from the docstrings, one code cell per
 definition, nbgrader's solution regions kept as they are) and ends with one
 autograded test cell per task. Each test cell calls
-`hardway.notebook.check_task`, which runs the very same public tests in the
+`hardway.notebook_check.check_task`, which runs the very same public tests in the
 student's kernel and raises when the task is not done yet. The grade itself
 never comes from the kernel: `autograder.channels.nbgrader_loop` takes the student's code
 out of the submitted notebook and grades it with the module channel's grader,
@@ -48,7 +48,7 @@ RELEASE_DIR = paths.KIT_ROOT / "release"
 TEST_CELL = '''# Task {task}: {title}.
 # The public tests run here, in your notebook. Your grade comes from the grader, which runs
 # your code by itself with these tests and hidden ones that draw new inputs.
-from hardway.notebook import check_task
+from hardway.notebook_check import check_task
 
 points = check_task("{task}", globals())
 assert points == {public:g}, "Task {task} is not done yet: see the failures above."'''
