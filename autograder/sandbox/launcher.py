@@ -1,10 +1,13 @@
 """Start the worker in its jail, send it snippets, read its untrusted replies.
 
 `IsolatedSubmission` is what a grading test's `submission` fixture is: `run`
-sends one snippet and returns plain data. One jail serves all of a topic's
-tests; it is replaced only after it died or timed out. Time spent waiting on
-the student's code draws from the topic's budget and from the submission's,
-so no submission can make grading last longer than its budget.
+sends one snippet and returns plain data. One worker serves all of a topic's
+tests; it is replaced only after it died or timed out. In the jail a worker is
+forked from a warm zygote (`autograder.sandbox.zygote`), so it starts with the
+exercise's libraries already imported; without namespaces it is a plain child
+process that imports them itself. Time spent waiting on the student's code
+draws from the topic's budget and from the submission's, so no submission can
+make grading last longer than its budget.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from hardway.submission import (
     missing_message,
 )
 
-from autograder.sandbox import jail, view
+from autograder.sandbox import jail, view, zygote
 from autograder.sandbox.cgroup import ProcessCap
 from autograder.sandbox.limits import Budget, Limits
 
@@ -71,6 +74,66 @@ def describe_exit(returncode: int | None) -> str:
     return f"exited with status {returncode} (did your code call os._exit or exit the interpreter?)"
 
 
+class PlainWorker:
+    """A worker run as a plain child process (isolation "process"), with its pids cgroup and private folder."""
+
+    def __init__(self, process: subprocess.Popen[bytes], process_cap: ProcessCap | None, workdir: Path) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self.process = process
+        self.process_cap = process_cap
+        self.workdir = workdir
+        self.stdin: BinaryIO = process.stdin
+        self.stdout: BinaryIO = process.stdout
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def wait(self) -> int | None:
+        return self.process.wait()
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started, and remove its folder."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        for stream in (self.stdin, self.stdout):
+            stream.close()
+        if self.process_cap is not None:
+            self.process_cap.remove()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+Worker = PlainWorker | zygote.ForkedWorker
+
+
+def worker_environment(home: str, search_path: list[str], tmpdir: str) -> dict[str, str]:
+    """The worker's whole environment: the grader's own variables stay out, bar a few hardware hints."""
+    environment = {"PATH": os.defpath, "HOME": home, "TMPDIR": tmpdir, "USER": "student", "LANG": "C.UTF-8",
+                   "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{home}/.matplotlib",
+                   "PYTHONDONTWRITEBYTECODE": "1",
+                   # A new Python started by the student's code (e.g. to resume training) finds the same libraries.
+                   "PYTHONPATH": os.pathsep.join(search_path)}
+    environment.update({name: os.environ[name] for name in PASSED_VARIABLES if name in os.environ})
+    return environment
+
+
+def jail_view(topic: Topic, limits: Limits) -> zygote.View:
+    """The zygote view a topic's workers come from: libraries, preloaded modules, process cap, environment."""
+    environment = worker_environment(view.STUDENT_HOME, [view.LIBRARY_MOUNT, view.SITE_MOUNT], "/tmp")
+    return zygote.View(libraries=topic.libraries, preload=topic.preload, max_processes=limits.max_processes,
+                       environment=tuple(sorted(environment.items())))
+
+
+def warm_up(topics: list[Topic]) -> None:
+    """Start the zygotes these topics need, without waiting: their imports overlap the grader's own start."""
+    if jail.isolation_mode() == jail.NAMESPACES:
+        for topic in topics:
+            zygote.POOL.warm(jail_view(topic, Limits.for_topic(topic)))
+
+
 class IsolatedSubmission(hardway.submission.CallsProbes):
     """A student's module living in a jailed worker process; `run` sends it one snippet."""
 
@@ -83,9 +146,7 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
         self.starts = 0
         self.topic_budget = Budget(self.limits.topic_budget_s, f"exercise {topic.number}")
         self.budget = budget  # shared by every topic of one submission
-        self._process: subprocess.Popen[bytes] | None = None
-        self._process_cap: ProcessCap | None = None
-        self._workdir: Path | None = None
+        self._worker: Worker | None = None
         self._import_error: SubmissionError | None = None
         self._next_id = 0
         self._output: list[str] = []
@@ -105,68 +166,51 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
 
     # -- the worker's life ------------------------------------------------------------------
 
-    def _config(self, home: str, runtime: str) -> dict[str, Any]:
-        return {
-            "module_path": f"{home}/{self.topic.filename}",
-            "module_name": self.topic.module,
-            "output_path": f"{runtime}/output.txt",
-            "blocked_imports": list(self.topic.forbidden_imports) + list(GRADER_PACKAGES),
-            "blocked_reason": self.topic.forbidden_reason or "the grader's own code is off limits",
-            "memory_mib": self.limits.memory_mib,
-            "cpu_seconds": self.limits.cpu_seconds,
-            "output_mib": self.limits.file_size_mib,
-            "max_processes": self.limits.max_processes,
-            "preload": list(self.topic.preload),
-        }
+    def _config(self) -> dict[str, Any]:
+        return zygote.worker_config(
+            self.topic.module, self.limits, max_source_bytes=MAX_SOURCE_BYTES,
+            blocked_imports=list(self.topic.forbidden_imports) + list(GRADER_PACKAGES),
+            blocked_reason=self.topic.forbidden_reason or "the grader's own code is off limits",
+            preload=list(self.topic.preload))
 
-    def _environment(self, home: str, search_path: list[str]) -> dict[str, str]:
-        environment = {"PATH": os.defpath, "HOME": home, "TMPDIR": "/tmp" if self.isolation == jail.NAMESPACES else home,
-                       "USER": "student", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": "1",
-                       "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-                       "MPLCONFIGDIR": f"{home}/.matplotlib", "PYTHONDONTWRITEBYTECODE": "1",
-                       # A new Python started by the student's code (e.g. to resume training) finds the same libraries.
-                       "PYTHONPATH": os.pathsep.join(search_path)}
-        environment.update({name: os.environ[name] for name in PASSED_VARIABLES if name in os.environ})
-        return environment
+    def _start_jailed(self, source: BinaryIO) -> Worker:
+        """A worker forked from the topic's warm zygote (see `autograder.sandbox.zygote`)."""
+        return zygote.POOL.worker(jail_view(self.topic, self.limits), self._config(), source)
 
-    def _command(self, source: BinaryIO) -> tuple[list[str], dict[str, str] | None, str | None]:
-        """(command, environment for Popen, working folder) for this machine's isolation mode."""
-        if self.isolation == jail.NAMESPACES:
-            search_path = [view.LIBRARY_MOUNT, view.SITE_MOUNT]
-            config = self._config(view.STUDENT_HOME, view.RUNTIME_DIR)
-            worker = ["-I", "-S", "-c", _bootstrap(search_path), json.dumps(config)]
-            command = jail.command(worker, libraries=self.topic.libraries, limits=self.limits,
-                                   environment=self._environment(view.STUDENT_HOME, search_path),
-                                   student_file_fd=source.fileno(), student_filename=self.topic.filename,
-                                   allow_gpu="torch" in self.topic.libraries)
-            return command, {}, None
-        # No namespaces here: a plain child process in a private temporary folder (see jail.why_no_namespaces).
-        self._workdir = Path(tempfile.mkdtemp(prefix="hardway-sandbox-"))
-        home, library = self._workdir / "work", self._workdir / "lib"
+    def _start_plain(self, source: BinaryIO) -> Worker:
+        """No namespaces here: a plain child process in a private temporary folder (see jail.why_no_namespaces)."""
+        workdir = Path(tempfile.mkdtemp(prefix="hardway-sandbox-"))
+        home, library = workdir / "work", workdir / "lib"
         home.mkdir()
-        shutil.copytree(Path(hardway.__file__).parent, library / "hardway", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(Path(hardway.__file__).parent, library / "hardway",
+                        ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copyfileobj(source, (home / self.topic.filename).open("wb"))
         search_path = [str(library)] + sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-        config = self._config(str(home), str(self._workdir))
-        command = [sys.executable, "-I", "-S", "-c", _bootstrap(search_path), json.dumps(config)]
-        return command, self._environment(str(home), search_path), str(home)
+        config = self._config()
+        config.update(module_path=str(home / self.topic.filename), output_path=str(workdir / "output.txt"))
+        process_cap = ProcessCap.make(self.limits.max_processes)
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _bootstrap(search_path), json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=home,
+            env=worker_environment(str(home), search_path, str(home)), start_new_session=True,
+            preexec_fn=process_cap.join if process_cap else None,
+        )
+        return PlainWorker(process, process_cap, workdir)
 
     def _spawn(self) -> None:
         self.close()
         self.starts += 1
-        self._process_cap = ProcessCap.make(self.limits.max_processes)
         with (self.directory / self.topic.filename).open("rb") as source:
-            command, environment, cwd = self._command(source)
-            self._process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                cwd=cwd, env=environment, start_new_session=True, pass_fds=(source.fileno(),),
-                preexec_fn=self._process_cap.join if self._process_cap else None,
-            )
+            jailed = self.isolation == jail.NAMESPACES
+            self._worker = self._start_jailed(source) if jailed else self._start_plain(source)
         try:
             hello = self._receive(self.limits.start_timeout_s, "importing your module")
         except SubmissionError as error:  # a stalled or crashing import is not retried for every test
             self._import_error = type(error)(f"{error} Fix this first: no test can run until the module imports.")
             raise self._import_error from None
+        if hello.get("setup_error"):
+            self.close()
+            raise zygote.ZygoteFailed(f"the grading jail could not prepare a worker: {hello['setup_error']}")
         self._output.append(str(hello.get("output", "")))
         if hello.get("refused"):
             self._refusal = SubmissionPolicyError(str(hello["refused"]))
@@ -182,23 +226,10 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
             )
 
     def close(self) -> None:
-        """Kill the worker and everything it started, and remove its folder."""
-        if self._process is not None:
-            try:
-                os.killpg(self._process.pid, signal.SIGKILL)  # the jail's pid namespace dies with bwrap
-            except (ProcessLookupError, PermissionError):
-                pass
-            self._process.wait()
-            for stream in (self._process.stdin, self._process.stdout):
-                if stream:
-                    stream.close()
-            self._process = None
-        if self._process_cap is not None:
-            self._process_cap.remove()
-            self._process_cap = None
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
+        """End the worker and everything it started (a jailed worker's zygote stays, for the next student)."""
+        if self._worker is not None:
+            worker, self._worker = self._worker, None
+            worker.kill()
 
     def __enter__(self) -> "IsolatedSubmission":
         return self
@@ -233,8 +264,8 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
             raise SubmissionCrashed(f"the process running your code sent {error} while {doing}.") from None
 
     def _read_line(self, timeout: float, doing: str, max_bytes: int) -> bytes:
-        assert self._process is not None and self._process.stdout is not None
-        stream = self._process.stdout
+        assert self._worker is not None
+        stream = self._worker.stdout
         deadline = time.monotonic() + timeout
         chunks: list[bytes] = []
         size = 0
@@ -250,7 +281,7 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
                     )
                 chunk = os.read(stream.fileno(), 1 << 20)
                 if not chunk:
-                    returncode = self._process.wait()
+                    returncode = self._worker.wait()
                     self.close()
                     raise SubmissionCrashed(f"the process running your code {describe_exit(returncode)} while {doing}.")
                 chunks.append(chunk)
@@ -283,18 +314,18 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
         blocked = self.blocking_error()
         if blocked is not None:
             raise blocked
-        if self._process is None or self._process.poll() is not None:
+        if self._worker is None or not self._worker.alive():
             self._spawn()
             if self._import_error is not None:
                 raise self._import_error
         self._next_id += 1
         request = {"id": self._next_id, "source": source, "inputs": plaindata.to_plain(inputs)}
-        assert self._process is not None and self._process.stdin is not None
+        assert self._worker is not None
         try:
-            self._process.stdin.write(protocol.encode(request))
-            self._process.stdin.flush()
+            self._worker.stdin.write(protocol.encode(request))
+            self._worker.stdin.flush()
         except BrokenPipeError:
-            returncode = self._process.wait()
+            returncode = self._worker.wait()
             self.close()
             raise SubmissionCrashed(f"the process running your code {describe_exit(returncode)}.") from None
         reply = self._receive(timeout or self.limits.call_timeout_s, f"running: {one_line(source)}", max_reply_bytes)

@@ -29,6 +29,8 @@ LIBRARY_MOUNT = "/opt/hardway/lib"     # the kit's public `hardway` package
 SITE_MOUNT = "/opt/hardway/site"       # the allowed libraries
 STUDENT_HOME = "/home/student"         # the student's files (a private, size-capped tmpfs)
 RUNTIME_DIR = "/run/hardway"           # the worker's output capture (tmpfs)
+#: Where a worker may write: each a fresh, size-capped tmpfs of its own.
+WRITABLE_FOLDERS = (STUDENT_HOME, "/tmp", "/dev/shm", RUNTIME_DIR)
 
 
 def _normalise(name: str) -> str:
@@ -96,7 +98,7 @@ def python_runtime() -> Runtime:
     prefix = Path(sys.base_prefix).resolve()
     base = {"base": sys.base_prefix, "platbase": sys.base_prefix}
     candidates = {sysconfig.get_paths(vars=base)[key] for key in ("purelib", "platlib")}
-    candidates.add(f"/usr/lib/python3/dist-packages")  # Debian's system Python
+    candidates.add("/usr/lib/python3/dist-packages")  # Debian's system Python
     candidates.add(f"/usr/local/lib/python{sys.version_info.major}.{sys.version_info.minor}/dist-packages")
     hidden = tuple(sorted(Path(c).resolve() for c in candidates if Path(c).is_dir()))
     return Runtime(executable, prefix, hidden)
