@@ -26,7 +26,8 @@ import pytest
 
 from autograder import paths
 from autograder.intake import take_in
-from autograder.sandbox import NAMESPACES, Budget, IsolatedSubmission, Limits, isolation_mode, why_no_namespaces
+from autograder.sandbox import (NAMESPACES, Budget, IsolatedSubmission, Limits, isolation_mode, warm_up,
+                                why_no_namespaces)
 from autograder.results import GradeReport, TestResult
 from hardway.catalogue import TOPICS, Topic, topic_of_task
 from hardway.expect import ExpectationFailed
@@ -174,6 +175,7 @@ def grade(submission_dir: Path, *, seed: int | None = None, topics: list[Topic] 
     if tasks:
         topics = [topic for topic in topics or TOPICS if set(topic.tasks) & tasks]
     chosen = topics or list(TOPICS)
+    warm_up(chosen)  # the topics' zygotes import their libraries while pytest collects the tests
     intake = take_in(Path(submission_dir), chosen)
     report = GradeReport(submission=str(intake.source), seed=seed, isolation=isolation)
     budget = Budget(budget_s if budget_s is not None else sum(topic.budget_s for topic in chosen))
