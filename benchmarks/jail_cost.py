@@ -6,8 +6,10 @@ Prints the median wall time of:
 
 * starting an empty jail (`bwrap ... /bin/true`) against starting nothing;
 * starting a sandbox and getting its first answer, per exercise, in the jail
-  ("namespaces") and as a plain child process ("process"): interpreter start,
-  the exercise's libraries, the student's module;
+  ("namespaces": a worker forked from the exercise's warm zygote, once the
+  first repetition has started it) and as a plain child process ("process":
+  interpreter start, the exercise's libraries, the student's module);
+  `benchmarks/zygote_cost.py` sets a cold zygote against a warm one;
 * `autograder grade` of exercise 1's reference, both ways;
 
 and the grader's peak memory (max RSS of the `autograder grade` process) and wall time for
@@ -70,10 +72,11 @@ def main() -> None:
     empty_jail = [bwrap, *jail.NAMESPACE_FLAGS, "--die-with-parent", "--ro-bind", "/usr", "/usr",
                   "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                   "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"]
-    print(f"| start an empty jail (bwrap, /bin/true) | {median_seconds(lambda: subprocess.run(empty_jail), args.repeat):.3f} |")
+    seconds = median_seconds(lambda: subprocess.run(empty_jail), args.repeat)
+    print(f"| start an empty jail (bwrap, /bin/true) | {seconds:.3f} |")
     for topic in TOPICS:
         for mode in (jail.NAMESPACES, jail.PROCESS):
-            seconds = median_seconds(lambda: first_answer(topic, mode), args.repeat)
+            seconds = median_seconds(lambda topic=topic, mode=mode: first_answer(topic, mode), args.repeat)
             print(f"| {topic.module}: sandbox start to first answer ({mode}) | {seconds:.3f} |")
     print()
     with tempfile.TemporaryDirectory() as scratch:
