@@ -534,7 +534,7 @@ def lr_for_summed_loss(name: str, lr: float, batch_size: int) -> float:
         return lr / batch_size
     if name == "adam":
         return lr
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")
+    raise ValueError(f"lr_for_summed_loss knows no optimizer {name!r}; the names are {', '.join(OPTIMIZER_NAMES)}")
     ### END SOLUTION
 
 
