@@ -12,8 +12,11 @@ from __future__ import annotations
 import math
 import os
 import signal
+import subprocess
+import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -218,3 +221,58 @@ def test_a_dead_zygote_is_replaced_and_grading_goes_on(tmp_path):
         zygote_of(student).process.wait()
         assert student.run("double(4)") == 8, "a zygote found dead between calls is replaced too"
         assert student.starts == 3
+
+
+def test_a_zygote_started_from_a_pool_thread_outlives_the_thread_and_ends_with_its_socket(tmp_path):
+    """Executors grade in threads (Dask); the zygote must not die with the thread that happened to start it."""
+    started: list[zygote.Zygote] = []
+    view = zygote.View(libraries=("numpy",), preload=(), max_processes=64, environment=(("PATH", os.defpath),))
+    thread = threading.Thread(target=lambda: started.append(zygote.Zygote(view)))
+    thread.start()
+    thread.join()
+    mother = started[0]
+    try:
+        assert mother.ready()["ready"] and mother.alive(), "alive after its thread ended"
+        mother._control.close()
+        mother.process.wait(timeout=30)
+    finally:
+        mother.close()
+
+
+GRADER = '''
+import os, sys, time
+sys.path.insert(0, {kit!r})
+from autograder.sandbox import zygote
+mother = zygote.Zygote(zygote.View(libraries=("numpy",), preload=(), max_processes=64,
+                                   environment=(("PATH", os.defpath),)))
+mother.ready()
+print(mother.process.pid, flush=True)
+time.sleep(60)
+'''
+
+
+def test_a_zygote_ends_with_a_grader_killed_without_warning(tmp_path):
+    from autograder import paths
+
+    grader = subprocess.Popen([sys.executable, "-c", GRADER.format(kit=str(paths.KIT_ROOT))],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        bwrap = int(grader.stdout.readline())
+        os.kill(grader.pid, signal.SIGKILL)
+        grader.wait()
+        assert zygote_gone(bwrap, timeout=20), "the jail outlived its grader"
+    finally:
+        grader.kill()
+
+
+def zygote_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.1)
+    return False

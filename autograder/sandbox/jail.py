@@ -8,8 +8,9 @@ executes the zygote (`hardway.zygote`), which forks one worker per student:
   its own mount, pid, ipc, network, uts and user namespaces, in which it is
   user 65534 with every capability dropped and no way to make further user
   namespaces;
-* `--die-with-parent` and a pid namespace: when the grader kills the jail (or
-  dies), every process started inside ends with it, however it was forked;
+* a pid namespace: when the grader kills the jail (or dies, which closes the
+  zygote's control socket, or with `--die-with-parent`), every process started
+  inside ends with it, however it was forked;
 * `--new-session`: no terminal to inject keystrokes into;
 * a root made of nothing but read-only binds (see `autograder.sandbox.view`)
   and small tmpfs folders, then remounted read-only; each worker gets fresh
@@ -80,7 +81,7 @@ def _gpu_binds() -> list[str]:
 
 
 def zygote_command(bootstrap: list[str], *, libraries: tuple[str, ...], environment: dict[str, str],
-                   allow_gpu: bool) -> list[str]:
+                   allow_gpu: bool, die_with_parent: bool) -> list[str]:
     """The full `bwrap ... -- python ...` command for one zygote (see `hardway.zygote`).
 
     The zygote is user 0 of its own user namespace and keeps two capabilities
@@ -88,14 +89,20 @@ def zygote_command(bootstrap: list[str], *, libraries: tuple[str, ...], environm
     each makes the rest of the walls (`--disable-userns`, user 65534, fresh
     tmpfs folders) for itself. The zygote's own small tmpfs folders below are
     covered by a worker's fresh ones, so no worker sees what the zygote wrote.
+
+    `die_with_parent` has the kernel kill the jail when the *thread* that
+    started it ends (that is how `--die-with-parent` works): right for a
+    grader's main thread, wrong for a pool thread (Dask's) that may end long
+    before the grader does. Either way the zygote ends when its control socket
+    closes, which the kernel does when the grader dies.
     """
     bwrap = bwrap_executable()
     assert bwrap is not None, "isolation_mode() said namespaces are available"
     runtime = view.python_runtime()
     arguments = [
         bwrap, *ZYGOTE_FLAGS, "--uid", "0", "--gid", "0", "--cap-drop", "ALL", *ZYGOTE_CAPABILITIES,
-        "--hostname", "sandbox", "--die-with-parent", "--new-session", "--clearenv",
-        *_system_binds(),
+        "--hostname", "sandbox", *(["--die-with-parent"] if die_with_parent else []), "--new-session",
+        "--clearenv", *_system_binds(),
         "--ro-bind", str(runtime.prefix), str(runtime.prefix),
     ]
     for hidden in runtime.hidden_site_dirs:  # the interpreter's own installed packages: not part of any view

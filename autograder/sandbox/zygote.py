@@ -23,6 +23,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -66,7 +67,8 @@ class Zygote:
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = jail.zygote_command(bootstrap("zygote", {"preload": list(view_.preload), "probe": probe}),
                                       libraries=view_.libraries, environment=dict(view_.environment),
-                                      allow_gpu="torch" in view_.libraries)
+                                      allow_gpu="torch" in view_.libraries,
+                                      die_with_parent=threading.current_thread() is threading.main_thread())
         try:
             self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, start_new_session=True,
