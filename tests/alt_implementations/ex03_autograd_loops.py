@@ -6,7 +6,11 @@ one .grad; the loops clear gradients with ``grad = None`` and either rebuild
 a fresh leaf after each step or update through ``sub_``; the parabola's
 design matrix comes from ``torch.vander`` and its loss from ``mse_loss``;
 the sine and blob parameters live in a single vector; the blob is an outer
-product of two one-dimensional Gaussians. Passing the tests with it shows the
+product of two one-dimensional Gaussians; a vector-Jacobian product is the
+gradient of the scalar v . f(x); the Jacobian's rows come from
+``torch.autograd.grad`` on a fresh graph each; Newton's loop is a for loop
+that returns early; ``standardize`` computes in numpy's float64 and
+``to_numpy`` goes through ``np.asarray``. Passing the tests with it shows the
 grader accepts any correct solution, not just the reference. It is test data,
 not course material.
 """
@@ -181,7 +185,7 @@ def newton_sqrt(a: torch.Tensor, tol: float = 1e-12, max_iter: int = 50) -> tupl
 def gradient_or_none(compute: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor | None:
     leaf = x.detach().clone().requires_grad_()
     result = compute(leaf)
-    if result.grad_fn is None:
+    if not result.requires_grad:
         return None
     (gradient,) = torch.autograd.grad(result.sum(), leaf, allow_unused=True)
     return gradient

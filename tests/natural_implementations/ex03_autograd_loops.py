@@ -6,7 +6,10 @@ to the contract since then were made from the new docstrings alone. Where the
 skeleton leaves a choice open, this file takes another reasonable one:
 ``x.grad = None`` instead of ``zero_()``, a helper that makes scalar leaves,
 the design matrix built with ``torch.stack`` and predictions flattened with
-``.squeeze(1)`` against a flat y.
+``.squeeze(1)`` against a flat y. Tasks 3.7-3.9 came later and were written
+the same way, from their docstrings and public tests: the Jacobian recomputes
+f for every row and clears the gradient with ``zero_()``, so it copies each
+row; Newton's stop is an ``if ... break`` inside the loop.
 """
 
 from __future__ import annotations
