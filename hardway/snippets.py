@@ -125,6 +125,7 @@ class Piece:
 
 
 def is_probe(source: str) -> bool:
+    """Whether `source` was made by `probe_source` (a probe), rather than written as a snippet."""
     return source.startswith("# probe piece: ")
 
 
@@ -235,7 +236,7 @@ def _functions_used(probe: FunctionType) -> list[FunctionType]:
             helper = _shipped_helper(function, name)
             if helper is not None:
                 todo.append(_check_function(helper, f"{function.__name__}'s helper"))
-    return [function for name, function in found.items() if function is not probe] + [probe]
+    return [function for function in found.values() if function is not probe] + [probe]
 
 
 def _shipped_helper(function: FunctionType, name: str) -> FunctionType | None:
@@ -257,8 +258,8 @@ def _shipped_helper(function: FunctionType, name: str) -> FunctionType | None:
         return None
     if isinstance(value, FunctionType) and value.__name__ == name:
         return value
-    raise ProbeError(f"{where} uses the {type(value).__name__} {name} of its module, which does not travel to the "
-                     "student's process: import it inside the function, or pass its value as an input")
+    raise ProbeError(f"{where} uses {name} ({type(value).__name__}) from its module's globals, which do not travel "
+                     "to the student's process: import it inside the function, or pass its value as an input")
 
 
 def _compiled_as_sent(function: FunctionType) -> CodeType:

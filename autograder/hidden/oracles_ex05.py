@@ -1,116 +1,60 @@
-"""Snippet pieces and checks for the hidden tests of exercise 5 (checkpoints).
+"""Probe helpers and checks for the hidden tests of exercise 5 (checkpoints).
 
 The oracles here never call the code under test: file contents are read with
-``torch.load`` itself, the uninterrupted training run is rebuilt from the
-exercise's given helpers (seed, model, optimizer, one epoch at a time), and a
-checkpoint "saved on a GPU" is made by tagging every storage as ``cuda:0``
-while ``torch.save`` writes it.
+``torch.load`` itself (`hardway.testkit_ex05.read_checkpoint`), and the
+uninterrupted training run is rebuilt from the exercise's given helpers (seed,
+model, optimizer, one epoch at a time). The probe helpers travel as source with
+the hidden tests' probes to where the student's code runs, so they import what
+they need inside; the ones the public tests share live in `hardway.testkit_ex05`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from typing import Any, Callable
 
 from autograder.hidden.oracles import GraderBug
-from hardway.plaindata import TensorRecord
+from hardway.testkit import identical
 
-#: Read a file back with torch alone; a string says why it could not be read.
-READ = """
-import os, tempfile, torch
-def read(path):
-    try:
-        return torch.load(path, weights_only=True)
-    except Exception as problem:
-        return f"unreadable: {type(problem).__name__}: {problem}"
-"""
 
-#: A model of random width and an Adam optimizer that has taken a step, so both have state.
-MODEL = READ + """
-torch.manual_seed(model_seed)
-model = torch.nn.Sequential(torch.nn.Linear(inputs, width), torch.nn.Tanh(), torch.nn.Linear(width, 2))
-optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-model(torch.randn(5, inputs)).square().mean().backward()
-optimizer.step()
-def fresh_pair():
-    other = torch.nn.Sequential(torch.nn.Linear(inputs, width), torch.nn.Tanh(), torch.nn.Linear(width, 2))
+def adam_model(model_seed: int, features: int, width: int) -> tuple[Any, Any]:
+    """A small model of random width and an Adam optimizer that has taken a step, so both have state."""
+    import torch
+
+    torch.manual_seed(model_seed)
+    model = torch.nn.Sequential(torch.nn.Linear(features, width), torch.nn.Tanh(), torch.nn.Linear(width, 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    model(torch.randn(5, features)).square().mean().backward()
+    optimizer.step()
+    return model, optimizer
+
+
+def fresh_pair(features: int, width: int) -> tuple[Any, Any]:
+    """A new model of `adam_model`'s shape (weights drawn afresh) and its own Adam optimizer, without state."""
+    import torch
+
+    other = torch.nn.Sequential(torch.nn.Linear(features, width), torch.nn.Tanh(), torch.nn.Linear(width, 2))
     return other, torch.optim.Adam(other.parameters(), lr=0.01)
-def adam_state(opt):
-    return [[opt.state[p][name] for name in ("exp_avg", "exp_avg_sq", "step")]
-            for group in opt.param_groups for p in group["params"]]
-"""
-
-#: The uninterrupted run, rebuilt from the given helpers: the yardstick for every resumed run.
-RECIPE = """
-import os, random, tempfile, torch
-data = make_classification_data(n, data_seed)
-seed_everything(seed)
-recipe_model = make_small_mlp()
-recipe_optimizer = make_optimizer(recipe_model)
-recipe = [train_one_epoch(recipe_model, recipe_optimizer, data) for _ in range(epochs)]
-"""
-
-#: What a test compares in a training checkpoint, read with torch.load.
-SUMMARY = """
-def summary(path):
-    stored = torch.load(path, weights_only=True)
-    return {"epoch": stored["epoch"], "losses": [float(x) for x in stored["losses"]],
-            "weights": dict(stored["model_state_dict"]),
-            "steps": [float(state["step"]) for state in stored["optimizer_state_dict"]["state"].values()],
-            "moments": [state["exp_avg"] for state in stored["optimizer_state_dict"]["state"].values()]
-                       + [state["exp_avg_sq"] for state in stored["optimizer_state_dict"]["state"].values()]}
-"""
-
-#: Save a checkpoint whose storages say they live on cuda:0, as one written on a GPU would.
-FORGE = """
-def save_as_if_on_gpu(payload, path):
-    real_tag = torch.serialization.location_tag
-    torch.serialization.location_tag = lambda storage: "cuda:0"
-    try:
-        torch.save(payload, path)
-    finally:
-        torch.serialization.location_tag = real_tag
-def devices(value):
-    if isinstance(value, torch.Tensor):
-        return {str(value.device)}
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return set().union(*map(devices, value))
-    return set()
-def cuda_usable():
-    # Inside a sandbox with a memory cap CUDA may be listed but unable to start: then use the forged file.
-    try:
-        return torch.cuda.is_available() and torch.zeros(1, device="cuda").device.type == "cuda"
-    except Exception:
-        return False
-"""
 
 
-def same_tensor(got: Any, expected: Any) -> bool:
-    """Bit-for-bit equality of two tensors that came back from snippets."""
-    return (isinstance(got, TensorRecord) and isinstance(expected, TensorRecord) and got.dtype == expected.dtype
-            and got.data.shape == expected.data.shape and np.array_equal(got.data, expected.data))
+def adam_state(optimizer: Any) -> list[list[Any]]:
+    """[exp_avg, exp_avg_sq, step] of each parameter, in the optimizer's order."""
+    return [[optimizer.state[p][name] for name in ("exp_avg", "exp_avg_sq", "step")]
+            for group in optimizer.param_groups for p in group["params"]]
 
 
-def same_state(got: Any, expected: Any) -> bool:
-    return isinstance(got, dict) and isinstance(expected, dict) and got.keys() == expected.keys() and all(
-        same_tensor(got[name], expected[name]) for name in expected)
-
-
-def same_tensors(got: Any, expected: Any) -> bool:
-    """Nested lists of tensors, equal bit for bit."""
-    if isinstance(expected, TensorRecord):
-        return same_tensor(got, expected)
-    if isinstance(expected, (list, tuple)):
-        return (isinstance(got, (list, tuple)) and len(got) == len(expected)
-                and all(same_tensors(a, b) for a, b in zip(got, expected)))
-    return bool(got == expected)
+def recipe(make_classification_data: Callable[..., Any], seed_everything: Callable[[int], None],
+           make_small_mlp: Callable[..., Any], make_optimizer: Callable[..., Any],
+           train_one_epoch: Callable[..., float], n: int, data_seed: int, seed: int, epochs: int) -> tuple[Any, list]:
+    """The uninterrupted run, rebuilt from the given helpers: the data, and each epoch's loss (the yardstick)."""
+    data = make_classification_data(n, data_seed)
+    seed_everything(seed)
+    model = make_small_mlp()
+    optimizer = make_optimizer(model)
+    return data, [train_one_epoch(model, optimizer, data) for _ in range(epochs)]
 
 
 def confirmed(oracle: Any, reference: Any, what: str) -> Any:
     """`oracle`, once the reference solution gives exactly the same (plain or tensor) value."""
-    if not same_tensors(reference, oracle):
+    if not identical(reference, oracle):
         raise GraderBug(f"{what}: the reference solution gave {reference!r} but the oracle gave {oracle!r}")
     return oracle
