@@ -23,16 +23,18 @@ The executors:
   student to the next.
 
 **Plugging in another engine.** An executor is `run(jobs)`, a generator of
-outcomes, plus `close()`. A Dask executor would submit `run_job(index, job)`
-for every job to a `distributed.Client` (the jobs and their outcomes pickle
-as they do for `LocalExecutor`) and yield the results of
-`distributed.as_completed`; a future that fails on the cluster (a lost
+outcomes, plus `close()`. `DaskExecutor` (`autograder/dask_executor.py`,
+imported only for `--executor dask` or `dask://HOST:PORT`) submits
+`run_job(index, job)` for every job to a `distributed.Client` (the jobs and
+their outcomes pickle as they do for `LocalExecutor`) and yields the results
+of `distributed.as_completed`; a future that fails on the cluster (a lost
 worker) becomes an outcome with its error, as a dead process does here. Jobs
 name their inputs by path or URL, so every worker must reach them: a shared
 folder, or jobs that fetch their own input (roster jobs clone). A shard of a
-class (`--shard i/N`) is a choice of jobs, not an executor: filter the job
-list before `run_batch`. `make_executor` is the one place that chooses an
-executor from the command line.
+class (`grade-roster --shard i/N`, `autograder.shards`) is a choice of jobs,
+not an executor: the job list is filtered before `run_batch`.
+`make_executor` is the one place that chooses an executor from the command
+line.
 """
 
 from __future__ import annotations
@@ -164,14 +166,38 @@ class LocalExecutor(Executor):
             self._pool = None
 
 
-def make_executor(workers: int, *, inline_when_one: bool = False) -> Executor:
-    """The executor for a batch: `workers` local processes, or this process alone when asked and `workers` is 1.
+#: What `--executor` accepts (the commands' help text says it the same way).
+EXECUTORS_HELP = ("where the jobs run: `local` (default: --jobs processes on this machine), `dask` (a Dask "
+                  "LocalCluster of --jobs worker processes) or dask://HOST:PORT (a running Dask scheduler)")
 
-    (Where `--executor dask://host:port` will be read: this is the one place that chooses.)
+
+def make_executor(workers: int, *, inline_when_one: bool = False, engine: str = "local") -> Executor:
+    """The executor for a batch, chosen by `engine` (the command line's `--executor`).
+
+    `local`: `workers` processes here, or this process alone when asked and `workers` is 1; `dask`: a
+    LocalCluster of `workers` processes; `dask://HOST:PORT`: a running cluster. An engine asked for by
+    name is used even for one job. ValueError names a spec that is none of these;
+    `autograder.dask_executor.DaskUnavailable` says Dask is missing or its scheduler cannot be reached.
     """
-    if inline_when_one and workers <= 1:
-        return InlineExecutor()
-    return LocalExecutor(workers)
+    check_engine(engine)
+    if engine == "local":
+        if inline_when_one and workers <= 1:
+            return InlineExecutor()
+        return LocalExecutor(workers)
+    from autograder.dask_executor import DaskExecutor, scheduler_address  # only when asked: Dask is optional
+
+    return DaskExecutor(None if engine == "dask" else scheduler_address(engine), workers)
+
+
+def check_engine(engine: str) -> None:
+    """ValueError, saying what is accepted, unless `engine` names an executor (before any work starts)."""
+    if engine in ("local", "dask"):
+        return
+    if not engine.startswith("dask://"):
+        raise ValueError(f"--executor {engine!r} is not an executor: {EXECUTORS_HELP}")
+    from autograder.dask_executor import scheduler_address
+
+    scheduler_address(engine)
 
 
 # -- progress ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from autograder import demo, paths
+from autograder.batch import EXECUTORS_HELP
 from hardway.catalogue import TOPICS, Topic, topic_by_module
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("--task", action="append", default=None, help="grade only this task, e.g. 1.2 (repeatable)")
     grade_cmd.add_argument("--public-only", action="store_true", help="skip the hidden tests")
     grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    grade_cmd.add_argument("--executor", default="local", metavar="ENGINE", help=EXECUTORS_HELP)
     grade_cmd.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
                            help="exit with status 1 if a submission scores below PERCENT")
     grade_cmd.add_argument("--budget", type=float, default=None, metavar="SECONDS",
@@ -88,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     roster_cmd.add_argument("--force", action="store_true", help="regrade students whose commit was already graded")
     roster_cmd.add_argument("--topic", action="append", default=None)
     roster_cmd.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+    roster_cmd.add_argument("--seed", type=int, default=None,
+                            help="every student's grading seed (default: a fresh one each; recorded in results)")
+    roster_cmd.add_argument("--executor", default="local", metavar="ENGINE", help=EXECUTORS_HELP)
+    roster_cmd.add_argument("--shard", default=None, metavar="I/N",
+                            help="grade only shard I of N (students sorted by name, every N-th from the I-th); "
+                                 "then `autograder merge-grades` joins the shards")
+
+    merge_cmd = commands.add_parser("merge-grades", help="join the output folders of `grade-roster --shard i/N` "
+                                    "runs into one grades folder: grades.csv and the class report")
+    merge_cmd.add_argument("out", type=Path, metavar="OUT", help="the class's grades folder (made if missing)")
+    merge_cmd.add_argument("shards", nargs="+", type=Path, metavar="SHARD_DIR", help="every shard's output folder")
 
     for command in (grade_cmd, repo_cmd, roster_cmd):
         command.add_argument("--allow-process-isolation", action="store_true",
@@ -118,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     loop_cmd.add_argument("--student", action="append", default=None, metavar="NAME",
                           help="only this student (repeatable): regrade them, keep everyone else's grades")
     loop_cmd.add_argument("--jobs", type=int, default=2, help="students autograded at once (default 2)")
+    loop_cmd.add_argument("--executor", default="local", metavar="ENGINE",
+                          help="where the grader grades the notebooks' code: " + EXECUTORS_HELP.split(": ", 1)[1])
     loop_cmd.add_argument("--seed", type=int, default=None, help="the grading seed (default: a new one)")
 
     gen_cmd = commands.add_parser("generate-exercises", help="write exercises/ from solutions/ (stubs for answers)")
@@ -172,7 +187,12 @@ def run_grade(args: argparse.Namespace) -> int:
                         else None, args.seed, tuple(topics) if topics else None, not args.public_only, args.timeout,
                         tasks, args.budget)
             for submission in args.submissions]
-    with make_executor(args.jobs if several else 1, inline_when_one=True) as executor:
+    try:
+        executor = make_executor(args.jobs if several else 1, inline_when_one=True, engine=args.executor)
+    except (ValueError, RuntimeError) as error:  # a wrong --executor, Dask missing or its scheduler unreachable
+        console.print(f"[red]autograder: {escape(str(error))}[/]")
+        return EXIT_USAGE
+    with executor:
         outcomes = run_batch(executor, jobs, show_progress=several, console=console,
                              note=lambda outcome: f"graded {escape(outcome.label)}")
     status = EXIT_OK
@@ -301,12 +321,15 @@ def run_grade_repo(args: argparse.Namespace) -> int:
 def run_grade_roster(args: argparse.Namespace) -> int:
     paths.require_checkout()
     from autograder.channels.repos import grade_roster
+    from autograder.channels.shards import Shard
+    from autograder.dask_executor import DaskUnavailable
 
     try:
         chosen_topics(args.topic)
+        shard = Shard.parse(args.shard) if args.shard else None
         statuses = grade_roster(args.roster, args.out, jobs=args.jobs, force=args.force, topics=args.topic,
-                                call_timeout_s=args.timeout)
-    except (KeyError, ValueError, FileNotFoundError) as error:
+                                call_timeout_s=args.timeout, seed=args.seed, shard=shard, executor=args.executor)
+    except (KeyError, ValueError, FileNotFoundError, DaskUnavailable) as error:
         console.print(f"[red]autograder: {error.args[0] if error.args else error}[/]")
         return EXIT_USAGE
     failed = {student: status for student, status in statuses.items() if status.startswith("error")}
@@ -315,6 +338,22 @@ def run_grade_roster(args: argparse.Namespace) -> int:
                   f"{len(failed)} failed. Class table: {args.out / 'grades.csv'}")
     for student, status in sorted(failed.items()):
         console.print(f"  [red]{escape(student)}[/]: {escape(status)}")  # a roster cell is text, not markup
+    if args.shard:
+        console.print(f"This is shard {args.shard}: join every shard's folder with `autograder merge-grades OUT "
+                      "SHARD_DIR...`.")
+    return EXIT_OK
+
+
+def run_merge_grades(args: argparse.Namespace) -> int:
+    from autograder.channels.shards import MergeError, merge_grades
+
+    try:
+        students = merge_grades(args.out, args.shards)
+    except MergeError as error:
+        console.print(f"[red]autograder: merge-grades: {escape(str(error))}[/]")
+        return EXIT_USAGE
+    console.print(f"Merged {len(args.shards)} shards: {len(students)} students. Class table: "
+                  f"{args.out / 'grades.csv'}; class report: {args.out / 'class-report.html'}")
     return EXIT_OK
 
 
@@ -379,14 +418,20 @@ def run_nbgrader_loop(args: argparse.Namespace) -> int:
     if args.collect_from is not None and not args.collect_from.is_dir():
         console.print(f"[red]autograder: --collect-from {escape(str(args.collect_from))} is not a folder.[/]")
         return EXIT_USAGE
+    from autograder.batch import check_engine
     from autograder.channels.nbgrader_loop import LoopError, run_loop
 
+    try:
+        check_engine(args.executor)  # now, not after the autograde stage
+    except ValueError as error:
+        console.print(f"[red]autograder: {escape(str(error))}[/]")
+        return EXIT_USAGE
     if args.course.absolute().resolve() == paths.KIT_ROOT:
         console.print("Note: the course is the kit's checkout; its data (gradebook.db, submitted/, ...) is ignored "
                       "by git, but a course folder of its own (`autograder course-init COURSE_DIR`) keeps it apart.")
     try:
         report = run_loop(args.course, args.assignment, collect_from=args.collect_from, jobs=args.jobs,
-                          seed=args.seed, students=args.student)
+                          seed=args.seed, students=args.student, executor=args.executor)
     except LoopError as error:
         if error.report is not None:
             print_loop_problems(error.report)
@@ -429,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
 
         os.environ[ALLOW_PROCESS_ISOLATION] = "1"  # also reaches the worker processes of --jobs and rosters
     handlers = {"grade": run_grade, "demo": run_demo, "generate-exercises": run_generate,
-                "grade-repo": run_grade_repo, "grade-roster": run_grade_roster,
+                "grade-repo": run_grade_repo, "grade-roster": run_grade_roster, "merge-grades": run_merge_grades,
                 "release-template": run_release_template, "gradescope-zip": run_gradescope_zip,
                 "notebooks": run_notebooks, "nbgrader-loop": run_nbgrader_loop, "course-init": run_course_init,
                 "record-expectations": run_record_expectations}

@@ -87,7 +87,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from autograder import leaks
-from autograder.batch import GradeModuleText, LocalExecutor, progress_bar, run_batch
+from autograder.batch import GradeModuleText, make_executor, progress_bar, run_batch
 from autograder.channels.kernel_jail import TIMED_OUT
 from autograder.channels.notebook_code import notebook_module
 from autograder.authoring.notebook_builder import task_of_test_cell
@@ -465,8 +465,8 @@ def assignment_notebooks(course: Path, assignment: str) -> list[str]:
 
 
 def grade_notebooks(course: Path, assignment: str, students: list[str], seed: int, jobs: int,
-                    ) -> tuple[Scores, dict[str, str]]:
-    """Grade every student's submitted notebooks, `jobs` at a time; return the grades and any problems.
+                    executor: str = "local") -> tuple[Scores, dict[str, str]]:
+    """Grade every student's submitted notebooks, `jobs` at a time on `executor`; return the grades and any problems.
 
     Identical code (the same syntax tree: comments and blank lines aside) is graded once:
     with one seed for the run, it earns the same points. A line says when each student is graded.
@@ -490,8 +490,8 @@ def grade_notebooks(course: Path, assignment: str, students: list[str], seed: in
             first[name, tree] = len(work)
             work.append(GradeModuleText(source, name, seed, label=f"{student}'s {name}"))
     # Worker processes, even for one job: grade() runs pytest, which must not run inside this process's own.
-    with LocalExecutor(jobs) as executor:
-        outcomes = run_batch(executor, work, title=f"grading the code of {len(work)} notebooks", console=console,
+    with make_executor(jobs, engine=executor) as running:
+        outcomes = run_batch(running, work, title=f"grading the code of {len(work)} notebooks", console=console,
                              note=lambda outcome: f"graded {escape(outcome.label)}")
     for (student, name), (_, tree) in modules.items():
         outcome = outcomes[first[name, tree]]
@@ -718,10 +718,11 @@ def stage(report: LoopReport, name: str) -> Iterator[None]:
 
 
 def run_loop(course: Path, assignment: str, *, collect_from: Path | None = None, jobs: int = 2,
-             seed: int | None = None, students: list[str] | None = None) -> LoopReport:
+             seed: int | None = None, students: list[str] | None = None, executor: str = "local") -> LoopReport:
     """prepare -> collect -> check -> autograde (parallel, jailed) -> grade the code -> scores -> feedback -> export.
 
-    `students`: only these (to regrade one student); the others' grades stay as they are.
+    `students`: only these (to regrade one student); the others' grades stay as they are. `executor`: where the
+    code is graded (`batch.make_executor`).
     Raises `LoopError` (with the report so far) when a stage fails for the whole course.
     """
     use_kit_tools()
@@ -737,7 +738,7 @@ def run_loop(course: Path, assignment: str, *, collect_from: Path | None = None,
     with stage(report, "autograde"):
         autograde_stage(course, assignment, gradable, jobs, report)
     with stage(report, "grade"):  # every readable notebook: its grade does not depend on how its kernel fared
-        grade_stage(course, assignment, gradable, jobs, report)
+        grade_stage(course, assignment, gradable, jobs, report, executor)
     with stage(report, "feedback and export"):
         feedback_and_export(course, assignment, report, selected=students is not None)
     return report
@@ -782,9 +783,10 @@ def autograde_stage(course: Path, assignment: str, students: list[str], jobs: in
     report.kernel_scores = kernel_claims(course, assignment, students)
 
 
-def grade_stage(course: Path, assignment: str, students: list[str], jobs: int, report: LoopReport) -> None:
+def grade_stage(course: Path, assignment: str, students: list[str], jobs: int, report: LoopReport,
+                executor: str = "local") -> None:
     """The grader grades each notebook's code; its scores go into the gradebook and under each test cell."""
-    report.scores, problems = grade_notebooks(course, assignment, students, report.seed, jobs)
+    report.scores, problems = grade_notebooks(course, assignment, students, report.seed, jobs, executor)
     for student, problem in problems.items():
         report.add_problem(student, "grade", problem)
     report.graded = [student for student in students if student not in problems]

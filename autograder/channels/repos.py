@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 from rich.markup import escape
 
 from autograder.batch import Outcome, make_executor, run_batch
+from autograder.channels.shards import Shard, write_manifest
+from autograder.class_report import write_class_report
 from autograder.grading import grade
 from autograder.results import GradeReport
 from hardway.catalogue import TOPICS, Topic
@@ -295,17 +297,18 @@ def graded_scope(topics: list[Topic] | None, include_hidden: bool = True) -> str
     return f"{names}; {'public+hidden' if include_hidden else 'public'} tests"
 
 
-def already_graded(folder: Path, commit: str, scope: str) -> bool:
+def already_graded(folder: Path, commit: str, scope: str, seed: int | None = None) -> bool:
     """Whether `folder` holds a grade of this very commit that covers what is asked now (`graded_scope`).
 
-    A grade of one exercise (`--topic`) does not stand for a grade of all five, nor the other way round.
+    A grade of one exercise (`--topic`) does not stand for a grade of all five, nor the other way round;
+    when a `seed` is asked for, only a grade with that seed stands.
     """
     results = folder / "results.json"
     if not results.exists():
         return False
     try:
         extra = json.loads(results.read_text())["extra_data"]
-        return extra["commit"] == commit and extra["scope"] == scope
+        return extra["commit"] == commit and extra["scope"] == scope and seed in (None, extra["seed"])
     except (KeyError, ValueError, TypeError):
         return False
 
@@ -319,6 +322,7 @@ class GradeRosterEntry:
     force: bool = False
     topics: tuple[str, ...] | None = None
     call_timeout_s: float | None = None
+    seed: int | None = None
 
     @property
     def label(self) -> str:
@@ -329,31 +333,42 @@ class GradeRosterEntry:
         commit = resolve_commit(self.entry.repo, self.entry.ref)
         chosen = [topic for topic in TOPICS if self.topics is None or topic.module in self.topics]
         folder = self.out / self.entry.student
-        if not self.force and already_graded(folder, commit, graded_scope(chosen)):
+        if not self.force and already_graded(folder, commit, graded_scope(chosen), self.seed):
             return "unchanged"
-        grade_repo(self.entry.repo, commit, out=folder, topics=chosen, call_timeout_s=self.call_timeout_s)
+        grade_repo(self.entry.repo, commit, out=folder, seed=self.seed, topics=chosen,
+                   call_timeout_s=self.call_timeout_s)
         return "graded"
 
 
 def grade_roster(roster: Path, out: Path, *, jobs: int = 2, force: bool = False, topics: list[str] | None = None,
-                 call_timeout_s: float | None = None) -> dict[str, str]:
-    """Grade every student in `roster`, `jobs` at a time; return each student's status.
+                 call_timeout_s: float | None = None, seed: int | None = None, shard: Shard | None = None,
+                 executor: str = "local") -> dict[str, str]:
+    """Grade every student in `roster` (or its `shard`), `jobs` at a time on `executor`; return each one's status.
 
     A status is "graded", "unchanged" or "error: " and why (a row that cannot be graded, a failed clone or grading).
+    `seed`: every student's grading seed (default: a fresh one each). At the end, `grades.csv` and the class
+    report; for a shard, then its `shard.json` (see `autograder.channels.shards`).
     """
     entries = read_roster(roster)
-    out.mkdir(parents=True, exist_ok=True)
-    statuses = {entry.student: f"error: {entry.problem}" for entry in entries if entry.problem}
-    work = [GradeRosterEntry(entry, out, force, tuple(topics) if topics else None, call_timeout_s)
-            for entry in entries if not entry.problem]
+    everyone = [entry.student for entry in entries]
+    if shard is not None:
+        mine = set(shard.choose(everyone))
+        entries = [entry for entry in entries if entry.student in mine]
+    with make_executor(jobs, engine=executor) as running:  # first: a wrong --executor is said before any work
+        out.mkdir(parents=True, exist_ok=True)
+        statuses = {entry.student: f"error: {entry.problem}" for entry in entries if entry.problem}
+        work = [GradeRosterEntry(entry, out, force, tuple(topics) if topics else None, call_timeout_s, seed)
+                for entry in entries if not entry.problem]
 
-    def status(outcome: Outcome[str]) -> str:
-        return outcome.value if outcome.value is not None else f"error: {outcome.error}"
+        def status(outcome: Outcome[str]) -> str:
+            return outcome.value if outcome.value is not None else f"error: {outcome.error}"
 
-    with make_executor(jobs) as executor:
-        outcomes = run_batch(executor, work, note=lambda outcome: escape(f"{outcome.label}: {status(outcome)[:40]}"))
+        outcomes = run_batch(running, work, note=lambda outcome: escape(f"{outcome.label}: {status(outcome)[:40]}"))
     statuses.update({outcome.label: status(outcome) for outcome in outcomes})
     write_class_csv(entries, statuses, out / "grades.csv")
+    write_class_report(out)
+    if shard is not None:
+        write_manifest(out, shard, everyone, [entry.student for entry in entries])
     return statuses
 
 
