@@ -41,7 +41,8 @@ from autograder.batch import Executor, Job, Outcome, R, failed, run_job
 #: `dask://HOST:PORT` on the command line: the scheduler of a running cluster.
 SCHEDULER_SPEC = re.compile(r"dask://(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:]+\])"
                             r":(?P<port>[0-9]{1,5})")
-INSTALL_DASK = "install it with `pip install 'dask[distributed]'` (in the kit's venv: .venv/bin/pip install ...)"
+INSTALL_DASK = ("install it into the kit's venv: `.venv/bin/pip install -e '.[dask]'` in the kit's folder, or "
+                "`pip install 'dask[distributed]'`")
 #: How long to wait for a running scheduler to answer before saying it cannot be reached.
 CONNECT_TIMEOUT_S = 30
 
