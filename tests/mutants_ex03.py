@@ -46,8 +46,8 @@ MUTANTS: list[Mutant] = [
                "        x.grad.zero_()\n        steps += 1\n",
                "        steps += 1\n        if x.grad.norm().item() < grad_tol:\n            break\n"
                "        x.grad.zero_()\n"), "BEFORE the update"),
-    Mutant("descend moves the caller's x0", EX03, ".detach().clone().requires_grad_(True)",
-           ".detach().requires_grad_(True)", "the caller's tensor must stay unchanged"),
+    Mutant("descend moves the caller's x0", EX03, "tensor_options(x0)).detach().clone().requires_grad_(True)",
+           "tensor_options(x0)).detach().requires_grad_(True)", "the caller's tensor must stay unchanged"),
     Mutant("descend keeps loss tensors in its history", EX03, "history.append(loss.item())", "history.append(loss)",
            "append loss.item() to history"),
     # 3.4
