@@ -1,4 +1,4 @@
-"""Exercise 1: forward-mode automatic differentiation.
+"""Exercise 1: automatic differentiation, forward mode and then reverse.
 
 Here you build, from nothing but arithmetic, a machine that differentiates
 programs. The idea is the *dual number*: instead of computing with a value x

@@ -1,4 +1,4 @@
-"""Public tests for exercise 1: forward-mode automatic differentiation.
+"""Public tests for exercise 1: automatic differentiation, forward mode and then reverse.
 
 Run them with ``pytest exercises/tests/test_ex01_forward_autodiff.py`` (add
 ``-x`` to stop at the first failure, ``--pdb`` to debug it). Each test names its task; the
