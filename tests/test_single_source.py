@@ -47,6 +47,8 @@ def test_methods_get_their_class_in_the_stub_message():
     ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "inside a function"),
     ("def f():\n    '''No id.'''\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n", "must name its task"),
     ("def f():\n    '''Task 1.1.'''\n    ### BEGIN SOLUTION\n    return 1\n", "never closed"),
+    ("def f():\n    '''Task 1.1, as in Task 1.2.'''\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n",
+     "names tasks 1.1, 1.2"),
     ("def f():\n    '''Task 1.1.'''\n    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION\n    return x\n",
      "end of the function"),
 ])

@@ -87,13 +87,16 @@ def _region(filename: str, lines: list[str], begin: int, end: int,
         raise StubError(f"{filename}:{begin}: a solution region must sit inside a function body")
     qualname, function = max(enclosing, key=lambda pair: pair[1].lineno)  # the innermost
     docstring = ast.get_docstring(function) or ""
-    task = TASK_IN_DOCSTRING.search(docstring)
-    if task is None:
+    tasks = sorted(set(TASK_IN_DOCSTRING.findall(docstring)))
+    if not tasks:
         raise StubError(f"{filename}:{function.lineno}: {qualname}'s docstring must name its task, e.g. 'Task 1.2.'")
+    if len(tasks) > 1:  # the stub would silently belong to whichever came first
+        raise StubError(f"{filename}:{function.lineno}: {qualname}'s docstring names tasks {', '.join(tasks)}; "
+                        "name only its own task as 'Task N.k' and mention others in lower case ('task 1.3').")
     if any(statement.lineno > end for statement in function.body):
         raise StubError(f"{filename}:{end}: the region in {qualname} must run to the end of the function")
     indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
-    return Region(begin, end, indent, qualname, task.group(1))
+    return Region(begin, end, indent, qualname, tasks[0])
 
 
 def make_skeleton(source: str, filename: str = "<solution>", keep: frozenset[str] = frozenset()) -> str:
