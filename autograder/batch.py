@@ -213,7 +213,7 @@ class ProgressBar:
         self._progress.update(self._task, description=text)
 
     def advance(self, description: str | None = None) -> None:
-        self._progress.update(self._task, advance=1, **({"description": description} if description else {}))
+        self._progress.update(self._task, advance=1, description=description)
 
     def print(self, text: str) -> None:
         self._progress.console.print(text)
