@@ -409,7 +409,8 @@ CUT_GRAPH_CASES: dict[str, tuple[str, Any]] = {
     "a cube": ("lambda x: c * x ** 3", lambda x, c: 3 * c * x**2),
     "a product with a detached copy": ("lambda x: c * x.detach() ** 2 * x", lambda x, c: c * x**2),
     "a sine under no_grad": ("under_no_grad", None),
-    "a cosine through numpy": ("lambda x: c * torch.from_numpy(np.cos(x.detach().numpy()))", None),
-    "numpy's cosine times x": ("lambda x: torch.from_numpy(np.cos(x.detach().numpy())) * x", lambda x, c: np.cos(x)),
+    "a cosine through numpy": ("lambda x: c * torch.from_numpy(np.cos(x.detach().cpu().numpy()))", None),
+    "numpy's cosine times x": ("lambda x: torch.from_numpy(np.cos(x.detach().cpu().numpy())).to(x.device) * x",
+                               lambda x, c: np.cos(x)),
 }
 UNDER_NO_GRAD = "def under_no_grad(x):\n    with torch.no_grad():\n        return torch.sin(c * x)"
