@@ -505,10 +505,12 @@ def gradient_or_none(compute: Callable[[torch.Tensor], torch.Tensor], x: torch.T
       result made there has requires_grad False and no grad_fn. Use it for
       parameter updates and evaluation, never for a loss you will
       differentiate.
-    * a trip through numpy, ``torch.from_numpy(np.sin(x.detach().numpy()))``,
-      gives a tensor with no history. Autograd cannot see inside numpy, and
-      nothing warns you: the graph is silently cut. (``x.numpy()`` refuses a
-      tensor that requires grad, which is why the .detach() is there.)
+    * a trip through numpy,
+      ``torch.from_numpy(np.sin(x.detach().cpu().numpy()))``, gives a tensor
+      with no history. Autograd cannot see inside numpy, and nothing warns
+      you: the graph is silently cut. (``.numpy()`` refuses a tensor that
+      requires grad or lives on a GPU, which is why .detach() and .cpu() come
+      first; see task 3.9.)
 
     Make a fresh leaf copy of x that requires grad (the caller's x is left as
     it was) and compute y = compute(leaf). If y does not require grad, the
@@ -519,7 +521,7 @@ def gradient_or_none(compute: Callable[[torch.Tensor], torch.Tensor], x: torch.T
 
     Worked example, x = (1, 2, 3): ``x * x`` gives (2, 4, 6); ``x.detach() *
     x`` gives (1, 2, 3); x * x computed under no_grad gives None, and so does
-    ``torch.from_numpy(x.detach().numpy() ** 2)``. Task 3.8.
+    ``torch.from_numpy(x.detach().cpu().numpy() ** 2)``. Task 3.8.
     """
     ### BEGIN SOLUTION
     leaf = x.detach().clone().requires_grad_(True)

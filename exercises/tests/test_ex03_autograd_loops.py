@@ -554,7 +554,7 @@ COMPUTATIONS = {
     "plain": "def plain(x):\n    return x * x",
     "half_detached": "def half_detached(x):\n    return x.detach() * x",
     "under_no_grad": "def under_no_grad(x):\n    with torch.no_grad():\n        return x * x",
-    "through_numpy": "def through_numpy(x):\n    return torch.from_numpy(x.detach().numpy() ** 2)",
+    "through_numpy": "def through_numpy(x):\n    return torch.from_numpy(x.detach().cpu().numpy() ** 2)",
 }
 CUT_GRAPH_ERRORS = (
     ("does not require grad",
