@@ -46,7 +46,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         number=1,
         module="ex01_forward_autodiff",
-        title="Forward-mode automatic differentiation",
+        title="Automatic differentiation: forward mode, then reverse",
         tasks={
             "1.1": "Dual numbers as (value, derivative) tuples: add, mul, square",
             "1.2": "The AutoDiff class: arithmetic, powers, comparisons, repr",
