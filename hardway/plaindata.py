@@ -119,6 +119,8 @@ def _tensor_to_plain(value: Any, depth: int) -> Any:
     torch = sys.modules.get("torch")
     if torch is None or type(value) not in (torch.Tensor, torch.nn.Parameter):
         return None
+    if value.is_meta:  # a shape without data: there is nothing to copy out, only a description to give
+        return {"__opaque__": [type(value).__name__, _safe_repr(value)]}
     try:
         array = value.detach().cpu().numpy()
     except (TypeError, RuntimeError):  # e.g. bfloat16 has no numpy twin

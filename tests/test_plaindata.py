@@ -85,3 +85,10 @@ def test_torch_tensors_travel_as_records_of_data_and_autograd_flags():
     assert record[0].requires_grad and record[0].is_leaf and not record[0].has_grad_fn
     assert record[1].has_grad_fn and not record[1].is_leaf
     assert record[2].dtype == "float64" and record[2].device == "cpu" and record[2].data.tolist() == [0.0, 0.0]
+
+
+def test_a_meta_tensor_has_no_data_and_travels_as_a_description():
+    import torch
+
+    back = plaindata.round_trip(torch.zeros(2, 3, device="meta"))
+    assert isinstance(back, Opaque) and back.type_name == "Tensor" and "meta" in back.text
