@@ -44,8 +44,9 @@ def compile_snippet(source: str) -> tuple[Any, Any]:
     """Compile `source` into (statements, last expression or None)."""
     tree = ast.parse(textwrap.dedent(source).strip(), filename="<test snippet>", mode="exec")
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+    if tree.body and isinstance(final := tree.body[-1], ast.Expr):
+        tree.body.pop()
+        last = ast.Expression(final.value)
     body = compile(tree, "<test snippet>", "exec")
     return body, (compile(last, "<test snippet>", "eval") if last is not None else None)
 

@@ -133,7 +133,7 @@ def as_reported(error: BaseException) -> SubmissionError | None:
         where = f"\n{where}" if where else "\n"
         return SubmissionImportFailed(f"{imported} could not be imported: {type(error).__name__}: {message}{where}"
                                       "Fix this first: no test can run until the module imports.")
-    return StudentCodeRaised(type(error).__name__, message, where, snippet)
+    return StudentCodeRaised(type(error).__name__, message, where, snippet or "")
 
 
 def _tag(error: BaseException, **attributes: object) -> None:
