@@ -75,7 +75,7 @@ def test_a_gpu_changes_neither_the_maximum_nor_any_tests_points(collected, topic
 #: Device-ignoring mistakes: each makes something on the CPU that should live where its inputs live.
 DEVICE_MUTANTS = ["fit_line builds its model on the CPU", "adam keeps its moments on the CPU",
                   "loss_landscape makes its result on the CPU", "load_for_device always maps to the CPU",
-                  "CUDA's generators forgotten"]
+                  "CUDA's generators forgotten", "to_numpy calls .numpy() without .cpu()"]
 
 
 @pytest.mark.parametrize("name", DEVICE_MUTANTS)
