@@ -26,8 +26,6 @@ CLEANUP_HINT = ("when the write fails, delete the temporary file and re-raise; u
                 "except BaseException, since KeyboardInterrupt is not an Exception")
 RERAISE_HINT = "clean up, then re-raise: a failed save must not look like a successful one"
 WEIGHTS_ONLY_HINT = "call torch.load(..., weights_only=True) and turn pickle.UnpicklingError into CheckpointError"
-ZIP_HINT = "open the file with zipfile.ZipFile first; a cut-off or garbage file fails there"
-DAMAGE_IS_NOT_UNSAFE_HINT = "a damaged file makes torch.load raise UnpicklingError too: check the archive first"
 MAP_LOCATION_HINT = "pass map_location to torch.load, so that tensors saved on a GPU come back where you ask"
 MODEL_TO_DEVICE_HINT = "move the model to the device (model.to(device)) before loading into it"
 PLAIN_STATE_HINT = "keep only tensors, ints, floats, strings, tuples, lists and dicts: convert numpy's array"
@@ -115,7 +113,52 @@ def file_name(path: Any) -> str | None:
     return None if path is None else os.path.basename(os.fspath(path))
 
 
+def train_in_a_new_process(module_file: str | None, path: str, n: int, data_seed: int, epochs: int, seed: int,
+                           stop_after: int | None = None) -> tuple[Any, str | None] | None:
+    """Resume `path` with train_resumable in a new Python process, as a real restart would: (losses, None), or
+    (None, the end of what it wrote to stderr) if it failed.
+
+    The new process starts in the folder of `module_file`, the module under test, and imports it from there.
+    None where no new process can run it: code living in a notebook has no module file to import, and a
+    sandbox may forbid new processes; the caller then simulates one by re-seeding every generator.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    if not module_file or os.path.basename(module_file) != "ex05_checkpointing.py":
+        return None
+    until = "" if stop_after is None else f", stop_after={stop_after}"
+    child = (
+        "import json\n"
+        "from ex05_checkpointing import make_classification_data, make_small_mlp, train_resumable\n"
+        f"data = make_classification_data({n}, {data_seed})\n"
+        f"losses = train_resumable(make_small_mlp, data, {epochs}, {path!r}, {seed}{until})\n"
+        "print(json.dumps([float(loss) for loss in losses]))\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", child], cwd=os.path.dirname(os.path.abspath(module_file)),
+                              capture_output=True, text=True, timeout=50,
+                              env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1"))
+    except OSError:  # a sandbox that may not start processes
+        return None
+    if done.returncode != 0:
+        return None, done.stderr[-1500:]
+    return json.loads(done.stdout.strip().splitlines()[-1]), None
+
+
 # -- checks, in the test's own process ---------------------------------------------------------------------
+
+
+def check_reported_as_corrupt(call: str, error: Any) -> None:
+    """`error` (from ``raised``) is a CheckpointError that calls a damaged file truncated or corrupt, not unsafe."""
+    __tracebackhide__ = True
+    expect.rejects(call, error, "CheckpointError", mentions=(CORRUPT,),
+                   hint="open the file with zipfile.ZipFile first; a cut-off or garbage file fails there")
+    if UNSAFE in error[1].lower():
+        expect.fail(call, f"{error[0]}: {error[1]}", f"a message that says {CORRUPT!r}, not {UNSAFE!r}",
+                    hint="a damaged file makes torch.load raise UnpicklingError too: check the archive first")
 
 
 def check_resumed(call: str, full: list[float], resumed: Any, full_stored: dict[str, Any],

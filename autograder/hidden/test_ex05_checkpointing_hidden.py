@@ -35,7 +35,6 @@ from hardway.testkit_ex05 import (
     BEST_ON_DISK_HINT,
     CLEANUP_HINT,
     CORRUPT,
-    DAMAGE_IS_NOT_UNSAFE_HINT,
     EPOCH_HINT,
     GENERATORS,
     LATEST_HINT,
@@ -51,7 +50,7 @@ from hardway.testkit_ex05 import (
     STOP_IN_ALL_HINT,
     UNSAFE,
     WEIGHTS_ONLY_HINT,
-    ZIP_HINT,
+    check_reported_as_corrupt,
     check_resumed,
     checkpoint_summary,
     cuda_usable,
@@ -59,6 +58,7 @@ from hardway.testkit_ex05 import (
     generator_hint,
     read_checkpoint,
     save_as_if_on_gpu,
+    train_in_a_new_process,
 )
 
 
@@ -262,11 +262,7 @@ def test_random_damage_is_reported_as_truncated_or_corrupt(submission, reference
                   "damaged file")
     for (cut, garbage), error in zip(damage, submission.call(load_damaged_files, **inputs), strict=True):
         what = f"the first {cut:.1%} of a checkpoint" if garbage is None else f"{len(garbage)} bytes of garbage"
-        call = f"load_checkpoint(path, model, optimizer) on {what}"
-        expect.rejects(call, error, "CheckpointError", mentions=(CORRUPT,), hint=ZIP_HINT)
-        if UNSAFE in error[1].lower():
-            expect.fail(call, f"{error[0]}: {error[1]}", f"a message that says {CORRUPT!r}, not {UNSAFE!r}",
-                        hint=DAMAGE_IS_NOT_UNSAFE_HINT)
+        check_reported_as_corrupt(f"load_checkpoint(path, model, optimizer) on {what}", error)
 
 
 def load_with_an_unsafe_object(load_checkpoint: Callable[..., Any], model_seed: int, features: int, width: int,
@@ -543,37 +539,17 @@ def resume_in_a_new_process(make_classification_data: Callable[..., Any], make_s
                             seed: int, second: int) -> Any:
     """Resume interrupted.pt until `second` epochs are done, in a new Python process: (losses, None) or (None, error).
 
-    Where there is no module file to import (a notebook) or the sandbox may not start processes, a new process
-    is simulated by re-seeding every generator.
+    Where no new process can run (`train_in_a_new_process`), one is simulated by re-seeding every generator.
     """
-    import json
     import os
     import random
-    import subprocess
-    import sys
 
     import torch
 
-    module_file = globals().get("__file__")
     path = os.path.join(folder, "interrupted.pt")
-    child = (
-        "import json\n"
-        "from ex05_checkpointing import make_classification_data, make_small_mlp, train_resumable\n"
-        f"losses = train_resumable(make_small_mlp, make_classification_data({n}, {data_seed}), {epochs}, {path!r}, "
-        f"{seed}, stop_after={second})\n"
-        "print(json.dumps([float(loss) for loss in losses]))\n"
-    )
-    done = None
-    if module_file and os.path.basename(module_file) == "ex05_checkpointing.py":
-        try:
-            done = subprocess.run([sys.executable, "-c", child], cwd=os.path.dirname(os.path.abspath(module_file)),
-                                  capture_output=True, text=True, timeout=50,
-                                  env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1"))
-        except OSError:  # a sandbox that may not start processes: simulate the new one below
-            done = None
-    if done is not None:
-        return ((json.loads(done.stdout.strip().splitlines()[-1]), None) if done.returncode == 0
-                else (None, done.stderr[-1500:]))
+    launched = train_in_a_new_process(globals().get("__file__"), path, n, data_seed, epochs, seed, stop_after=second)
+    if launched is not None:
+        return launched
     random.seed(seed + 1)
     np.random.seed(seed + 1)
     torch.manual_seed(seed + 1)

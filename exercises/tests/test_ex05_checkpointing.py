@@ -33,7 +33,6 @@ from hardway.testkit_ex05 import (
     BEST_ON_DISK_HINT,
     CLEANUP_HINT,
     CORRUPT,
-    DAMAGE_IS_NOT_UNSAFE_HINT,
     GENERATORS,
     LATEST_HINT,
     MAP_LOCATION_HINT,
@@ -47,13 +46,14 @@ from hardway.testkit_ex05 import (
     STOP_IN_ALL_HINT,
     UNSAFE,
     WEIGHTS_ONLY_HINT,
-    ZIP_HINT,
+    check_reported_as_corrupt,
     check_resumed,
     checkpoint_summary,
     file_name,
     generator_hint,
     read_checkpoint,
     save_as_if_on_gpu,
+    train_in_a_new_process,
 )
 
 #: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
@@ -381,11 +381,7 @@ def test_truncated_and_garbage_files_are_reported_as_such(submission):
     for size, error in zip(sizes, errors, strict=True):
         what = {None: "a file of garbage", -1: "a checkpoint without its last byte"}.get(
             size, f"the first {size} bytes of a checkpoint")
-        call = f"load_checkpoint(path, model) on {what}"
-        expect.rejects(call, error, "CheckpointError", mentions=(CORRUPT,), hint=ZIP_HINT)
-        if UNSAFE in error[1].lower():
-            expect.fail(call, f"{error[0]}: {error[1]}", f"a message that says {CORRUPT!r}, not {UNSAFE!r}",
-                        hint=DAMAGE_IS_NOT_UNSAFE_HINT)
+        check_reported_as_corrupt(f"load_checkpoint(path, model) on {what}", error)
 
 
 def load_into_another_model(load_checkpoint: Callable[..., Any], make_small_mlp: Callable[..., Any],
@@ -448,17 +444,23 @@ def gpu_checkpoint_by_load_for_device(load_for_device: Callable[..., Any], check
     return load_a_gpu_checkpoint(load_for_device, checkpoint, "cpu")
 
 
-@pytest.mark.task("5.2")
-def test_map_location_decides_where_tensors_land(submission):
-    call = "load_checkpoint(path, model, optimizer) on a checkpoint saved on cuda:0 (map_location left at 'cpu')"
-    error, returned, weights, expected = submission.call(gpu_checkpoint_by_load_checkpoint,
-                                                         checkpoint=RECORDED["a checkpoint"])
+def check_landed_on_the_cpu(call: str, got: Any) -> None:
+    """What `load_a_gpu_checkpoint` gave back: no error, every returned tensor on the CPU, the saved weights."""
+    __tracebackhide__ = True
+    error, returned, weights, expected = got
     if error is not None:
         expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, loaded onto the CPU",
                     hint=MAP_LOCATION_HINT)
     expect.equal(f"the devices of the tensors returned by {call}", returned, ["cpu"], hint=MAP_LOCATION_HINT)
     if not identical(weights, expected):
         expect.fail(f"model.state_dict() after {call}", weights, "the saved weights")
+
+
+@pytest.mark.task("5.2")
+def test_map_location_decides_where_tensors_land(submission):
+    call = "load_checkpoint(path, model, optimizer) on a checkpoint saved on cuda:0 (map_location left at 'cpu')"
+    check_landed_on_the_cpu(call, submission.call(gpu_checkpoint_by_load_checkpoint,
+                                                  checkpoint=RECORDED["a checkpoint"]))
 
 
 # -- Task 5.3: every random generator -------------------------------------------------------
@@ -777,44 +779,22 @@ def resume_in_a_new_process(make_classification_data: Callable[..., Any], make_s
                             seed: int) -> dict[str, Any]:
     """Resume interrupted.pt (from `start_and_interrupt`) in a new Python process, then remove the folder.
 
-    The new process starts in the folder that holds the module under test. Code living in a notebook has no
-    module file to import, and a sandbox may forbid new processes: there, a new process is simulated by
-    re-seeding every generator, as in the test before. Gives back the losses (or the new process's error) and
-    the `checkpoint_summary` of both checkpoints.
+    Where no new process can run (`train_in_a_new_process`), one is simulated by re-seeding every generator,
+    as in the test before. Gives back the losses (or the new process's error) and the `checkpoint_summary`
+    of both checkpoints.
     """
-    import json
     import os
     import random
     import shutil
-    import subprocess
-    import sys
 
     import torch
 
-    module_file = globals().get("__file__")
     path = os.path.join(folder, "interrupted.pt")
-    child = (
-        "import json\n"
-        "from ex05_checkpointing import make_classification_data, make_small_mlp, train_resumable\n"
-        f"data = make_classification_data({n}, {data_seed})\n"
-        f"losses = train_resumable(make_small_mlp, data, {epochs}, {path!r}, {seed})\n"
-        "print(json.dumps([float(loss) for loss in losses]))\n"
-    )
     try:
         result: dict[str, Any] = {"error": None}
-        done = None
-        if module_file and os.path.basename(module_file) == "ex05_checkpointing.py":
-            try:
-                done = subprocess.run([sys.executable, "-c", child],
-                                      cwd=os.path.dirname(os.path.abspath(module_file)),
-                                      capture_output=True, text=True, timeout=50,
-                                      env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1"))
-            except OSError:  # a sandbox that may not start processes: simulate the new one below
-                done = None
-        if done is not None and done.returncode == 0:
-            result["losses"] = json.loads(done.stdout.strip().splitlines()[-1])
-        elif done is not None:
-            result["error"] = done.stderr[-1500:]
+        launched = train_in_a_new_process(globals().get("__file__"), path, n, data_seed, epochs, seed)
+        if launched is not None:
+            result["losses"], result["error"] = launched
         else:
             random.seed(31337)
             np.random.seed(31337)
@@ -968,14 +948,8 @@ def test_bad_arguments_are_refused(submission):
 @pytest.mark.task("5.6", points=2)
 def test_a_checkpoint_saved_on_a_gpu_loads_on_the_cpu(submission):
     call = "load_for_device(path, model, 'cpu') on a checkpoint whose tensors were saved on cuda:0"
-    error, returned, weights, expected = submission.call(gpu_checkpoint_by_load_for_device,
-                                                         checkpoint=RECORDED["a checkpoint"])
-    if error is not None:
-        expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, loaded onto the CPU",
-                    hint=MAP_LOCATION_HINT)
-    expect.equal(f"the devices of the tensors returned by {call}", returned, ["cpu"], hint=MAP_LOCATION_HINT)
-    if not identical(weights, expected):
-        expect.fail(f"model.state_dict() after {call}", weights, "the saved weights")
+    check_landed_on_the_cpu(call, submission.call(gpu_checkpoint_by_load_for_device,
+                                                  checkpoint=RECORDED["a checkpoint"]))
 
 
 def load_onto_meta(load_for_device: Callable[..., Any], checkpoint: str) -> Any:
