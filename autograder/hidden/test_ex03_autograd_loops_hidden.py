@@ -24,12 +24,8 @@ import pytest
 from autograder.hidden.oracles import agreed
 from autograder.hidden.oracles_ex03 import (
     CUT_GRAPH_CASES,
-    FLOAT_HINT,
-    KNOWN_ERRORS,
-    MISTAKE_HINTS,
     MIXING_MAP,
     UNDER_NO_GRAD,
-    call,
     closest_mistake,
     descent_result,
     floats,
@@ -46,6 +42,7 @@ from autograder.hidden.oracles_ex03 import (
 )
 from hardway import expect
 from hardway.plaindata import TensorRecord
+from hardway.testkit_ex03 import FLOAT_HINT, KNOWN_ERRORS, MISTAKE_HINTS, call
 
 #: Tolerances for float64 loops: rounding differences stay far below these.
 PATH_RTOL, PATH_ATOL = 1e-7, 1e-9

@@ -17,64 +17,22 @@ import pytest
 
 from hardway import expect
 from hardway.plaindata import TensorRecord
-from hardway.submission import StudentCodeRaised, SubmissionError
+from hardway.testkit_ex03 import FLOAT_HINT, KNOWN_ERRORS, MISTAKE_HINTS
+from hardway.testkit_ex03 import call as call_with_hints
 
 #: Every snippet builds its tensors with T(...): float64 on the CPU.
 TENSORS = "import torch\nT = lambda value: torch.tensor(value, dtype=torch.float64)"
 
 #: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
 CASES: dict[str, tuple[str, dict[str, Any]]] = {}
-FLOAT_HINT = "return plain Python floats: call .item() on a one-element tensor (a tensor is not a float)"
 
-# Torch's classic error messages, and the fix each one calls for.
-KNOWN_ERRORS = (
-    ("leaf Variable that requires grad is being used in an in-place operation",
-     "an in-place update of a leaf that requires grad must run inside `with torch.no_grad():`"),
-    ("does not require grad and does not have a grad_fn",
-     "backward() found no tensor with requires_grad=True behind the result: create the leaves with "
-     "requires_grad=True (and compute outside torch.no_grad())"),
-    ("NoneType",
-     "if that None was a .grad: only leaf tensors created with requires_grad=True get one, a parameter read through "
-     ".data or .detach() inside the loss is cut out of the graph (its .grad stays None), and an update outside "
-     "torch.no_grad() turns x into a non-leaf whose .grad stays None"),
-    ("backward through the graph a second time",
-     "was the loss computed once, before the loop? Compute a fresh loss from the current parameters in every step "
-     "before calling backward() again (to walk one graph twice on purpose, as for the rows of a Jacobian, pass "
-     "retain_graph=True to backward())"),
-    ("Can't call numpy() on Tensor that requires grad",
-     "numpy knows nothing of autograd: detach the tensor first, then copy it to the CPU, then call .numpy()"),
-    ("modified by an inplace operation",
-     "an in-place operation (-=, +=, mul_, ...) changed a tensor that autograd saved to compute the gradient: "
-     "write the out-of-place form (d = d - image) inside the loss, and keep in-place updates for the parameters, "
-     "under torch.no_grad()"),
-    ("grad can be implicitly created only for scalar outputs",
-     "backward() needs a scalar: reduce the loss to one number (.mean() or .sum()) first"),
-    ("dtype", "create every new tensor with the inputs' dtype (**tensor_options(x), or dtype=x.dtype)"),
-)
-
-NEVER_ZEROED = ("the gradient was never zeroed: backward() adds into .grad, so every step followed the sum of all "
-                "the gradients so far. Zero it after each update (x.grad.zero_() or x.grad = None)")
-UPHILL = "the loss went up: step against the gradient, x -= lr * x.grad (a minus sign, not a plus)"
-NEVER_MOVED = ("nothing moved: was the gradient zeroed between backward() and the update? Then every update "
-               "subtracts lr * 0. Zero it after the update (or before backward())")
 
 
 def call(submission, shown, expression, setup=TENSORS, known=KNOWN_ERRORS, **inputs):
-    """Run `setup` and then `expression`; a torch error with a well-known cause (`known`) fails with its fix."""
+    """Run `setup` (float64 tensors through T, unless told) and then `expression`; a torch error with a
+    well-known cause (`known`) fails with its fix."""
     __tracebackhide__ = True
-    try:
-        return submission.run(f"{setup}\n{expression}", **inputs)
-    except Exception as error:
-        if isinstance(error, StudentCodeRaised):
-            name, message = error.type_name, error.message
-        elif isinstance(error, (SubmissionError, NotImplementedError)):
-            raise
-        else:  # your own exception, when the tests import your module directly
-            name, message = type(error).__name__, str(error)
-        hints = [hint for fragment, hint in known if fragment in message]
-        if not hints or name == "NotImplementedError":
-            raise  # no known fix: see your traceback
-        expect.fail(shown, f"{name}: {message[:300]}", "a result, not an error", hints[0])
+    return call_with_hints(submission, shown, expression, setup, known, **inputs)
 
 
 def check_floats(shown, got, count):
@@ -117,8 +75,6 @@ def descent_result(shown, got):
     return x_got, steps_got, history_got
 
 
-PRECISION = ("close, but not equal to rounding error: compute in float64, creating the parameters with the data's "
-             "dtype (**tensor_options(x)); float32 keeps only about 7 digits")
 
 
 def matches(got, replay):
@@ -191,9 +147,9 @@ def test_descend_matches_the_recorded_run(submission):
     values = detached_values(shown, x_got, (2,), "return x itself, detached")
     hint = ""
     if len(history_got) > 2 and len(set(history_got)) == 1:
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     elif len(history_got) > 1 and history_got[1] > history_got[0]:
-        hint = UPHILL
+        hint = MISTAKE_HINTS["ascends"]
     elif steps_got == 500:
         hint = "the loop never stopped early: stop as soon as the gradient norm falls below grad_tol"
     elif abs(steps_got - steps_expected) == 1 or len(history_got) != steps_got + 1:
@@ -218,9 +174,9 @@ def test_descend_zeroes_the_gradient_between_steps(submission):
                     "not a tensor of shape (1,)")
     value = detached_values(expression, x_got, (), "return x itself, detached")
     if matches(history_got, [8.0, 7.0, 5.0]) or matches(value, 1.0):
-        hint = NEVER_ZEROED
+        hint = MISTAKE_HINTS["keeps gradients"]
     elif matches(history_got, [8.0, 8.0, 8.0]):
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     else:
         hint = "each of the 3 updates moves x by lr * 2 = 0.5"
     expect.close(f"(steps, history) of {expression}", (steps_got, history_got), (3, [8.0, 7.0, 6.0]), hint=hint)
@@ -317,9 +273,9 @@ def test_fit_parabola_matches_the_recorded_descent(submission):
     elif matches(values, RECORDED["fit_parabola at 21 times the learning rate"]):
         hint = "the loss is the MEAN of the squared errors, not their sum"
     elif matches(values, np.zeros(3)):
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     elif np.allclose(values, expected, rtol=1e-4, atol=1e-6):
-        hint = PRECISION
+        hint = MISTAKE_HINTS["precision"]
     expect.close(shown, values, expected, rtol=1e-7, atol=1e-9, hint=hint)
 
 
@@ -364,9 +320,9 @@ def test_fit_sine_matches_the_recorded_descent(submission):
     if matches(got, RECORDED["fit_sine at twice the learning rate"]):
         hint = "the loss has a factor 1/2 in front: 1/2 * mean((sin(omega x + t) - y)^2), as in exercise 2"
     elif matches(got, (1.5, 0.1)):
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     elif np.allclose(got, expected, rtol=1e-4, atol=1e-6):
-        hint = PRECISION
+        hint = MISTAKE_HINTS["precision"]
     # In float64 any correct loop agrees to about 1e-14; float32 parameters are off by about 1e-8.
     expect.close(shown, got, expected, rtol=1e-10, atol=1e-12, hint=hint)
 
@@ -403,7 +359,7 @@ def test_fit_gaussian_finds_a_clean_blob(submission):
     hint = ("descend the SUM of squared differences over x, y and sigma together; pos is (x, y) with x the column "
             "index")
     if matches((*got[0], got[1]), (7.0, 12.5, 2.0)):
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     expect.close(shown, got, ((8.3, 11.6), 2.5), rtol=0, atol=1e-4, hint=hint)
 
 
@@ -411,10 +367,6 @@ def test_fit_gaussian_finds_a_clean_blob(submission):
 
 #: f(x) = (x0 x1, x1^2 - x0) at x = (3, -1): its Jacobian is [[x1, x0], [-1, 2 x1]] = [[-1, 3], [-1, -2]].
 SQUARE_MAP = "f = lambda x: torch.stack([x[0] * x[1], x[1] ** 2 - x[0]])\nx = T([3.0, -1.0])"
-WRONG_SIDE = ("that is J v, the vector on the wrong side: backward(gradient=v) leaves v^T J in x.grad, "
-              "x.grad[j] = sum_i v[i] * dy_i/dx_j (the vector multiplies J from the left)")
-CALLERS_X = ("the caller's x changed: make a fresh leaf copy (x.detach().clone().requires_grad_(True)) and "
-             "differentiate that, so x gains neither requires_grad nor a .grad")
 
 
 @pytest.mark.task("3.7", points=2)
@@ -424,7 +376,7 @@ def test_vjp_multiplies_the_vector_from_the_left(submission):
     got = call(submission, shown, expression, setup=f"{TENSORS}\n{SQUARE_MAP}")
     values = detached_values(shown, got, (2,), "return the leaf's gradient: a tensor with x's shape")
     # v^T J = 2 * (-1, 3) + 1 * (-1, -2) = (-3, 4), while J v = (-1*2 + 3*1, -1*2 - 2*1) = (1, -4).
-    hint = WRONG_SIDE if matches(values, (1.0, -4.0)) else "x.grad[j] = sum_i v[i] * dy_i/dx_j"
+    hint = MISTAKE_HINTS["wrong side"] if matches(values, (1.0, -4.0)) else "x.grad[j] = sum_i v[i] * dy_i/dx_j"
     expect.close(shown, values, np.array([-3.0, 4.0]), hint=hint)
 
 
@@ -440,7 +392,7 @@ def test_vjp_from_three_inputs_to_two_outputs_leaves_x_alone(submission):
     expect.close(shown, values, np.array([-2.0, 2.0, -2.0]),
                  hint="v has one value per output (2) and v^T J one per input (3): x.grad[j] = sum_i v[i] dy_i/dx_j")
     expect.equal(f"(x.requires_grad, x.grad is None) after {shown}", (x_requires_grad, x_grad_is_none),
-                 (False, True), hint=CALLERS_X)
+                 (False, True), hint=MISTAKE_HINTS["callers x"])
 
 
 #: f(x) = (x0 x1, x1 x2, x0^2 + 3 x2) at (1, 2, 3): J = [[x1, x0, 0], [0, x2, x1], [2 x0, 0, 3]].
@@ -476,7 +428,7 @@ def test_jacobian_by_rows_builds_each_row_from_one_backward_pass(submission):
         values = detached_values(shown, got, expected.shape,
                                  f"return J as one tensor of shape {expected.shape} (torch.stack the rows)")
         expect.close(shown, values, expected, hint=jacobian_hint(values, expected))
-        expect.equal(f"x.grad is None after {shown}", x_grad_is_none, True, hint=CALLERS_X)
+        expect.equal(f"x.grad is None after {shown}", x_grad_is_none, True, hint=MISTAKE_HINTS["callers x"])
 
 
 # -- Task 3.8: control flow, and where the graph breaks -----------------------------------------
@@ -490,9 +442,6 @@ attached = isinstance(y, torch.Tensor) and y.requires_grad
 if attached:
     y.backward()
 (result, attached, a.grad)"""
-NO_GRAPH = ("y came back without a graph, so y.backward() cannot reach a: did the loop run under torch.no_grad(), or "
-            "through .item() or .detach()? Compute y from a with ordinary tensor operations, outside no_grad, where "
-            "a gradient is needed")
 
 
 def newton_outcome(submission, a, options=""):
@@ -506,7 +455,7 @@ def newton_outcome(submission, a, options=""):
     if not (isinstance(y, TensorRecord) and y.data.shape == ()):
         expect.fail(shown, y, "y as a 0-d tensor", "keep y a tensor: (y + a / y) / 2 with tensors stays a tensor")
     if not attached:
-        expect.fail(shown, y, "a y that is still part of a's graph", NO_GRAPH)
+        expect.fail(shown, y, "a y that is still part of a's graph", MISTAKE_HINTS["no graph"])
     if type(iterations) is not int:
         expect.fail(shown, iterations, "`iterations` as a Python int", "count the replacements in a plain int")
     if not isinstance(slope, TensorRecord):
@@ -582,7 +531,8 @@ def test_gradient_or_none_tells_which_computations_let_gradients_flow(submission
             hint = ("x.detach() is a constant: in x.detach() * x only the second factor is differentiated"
                     if name == "half_detached" else "the gradient of sum(x * x) is 2x")
             expect.close(shown, values, expected, hint=hint)
-        expect.equal(f"x.grad is None and not x.requires_grad, after {shown}", unchanged, True, hint=CALLERS_X)
+        expect.equal(f"x.grad is None and not x.requires_grad, after {shown}", unchanged, True,
+                     hint=MISTAKE_HINTS["callers x"])
 
 
 # -- Task 3.9: tensors from numpy, dtypes and devices --------------------------------------------
@@ -604,10 +554,6 @@ def facts(value):
         return (str(value.device), str(value.dtype), tuple(value.shape))
     return type(value).__name__
 """
-FLOAT32 = ("models compute in float32 (nn.Linear's weights, GPUs): float64 data meeting them fails with 'mat1 and "
-           "mat2 must have the same dtype'. Convert with .float() or .to(dtype=torch.float32)")
-SHARED_MEMORY = ("the caller's array changed: torch.from_numpy shares the array's memory, so an in-place change "
-                 "(-=, /=) of that tensor changes the array too. Compute out of place, (t - t.mean()) / ..., or copy")
 
 
 def standardized(shown, got, shape, device="cpu"):
@@ -617,7 +563,7 @@ def standardized(shown, got, shape, device="cpu"):
         expect.fail(shown, got, f"a float32 torch tensor of shape {shape}",
                     "return a tensor: torch.from_numpy(array) or torch.tensor(array), converted and moved")
     if got.dtype != "float32":
-        expect.fail(shown, got, f"a float32 tensor, not {got.dtype}", FLOAT32)
+        expect.fail(shown, got, f"a float32 tensor, not {got.dtype}", MISTAKE_HINTS["float32"])
     if got.data.shape != shape:
         expect.fail(shown, got, f"a tensor of the array's shape {shape}, not {got.data.shape}")
     if got.device != device:
@@ -637,7 +583,7 @@ def test_standardize_makes_float32_values_with_mean_0_and_std_1(submission):
     if matches(values, expected * np.sqrt(3 / 4)):
         hint = "std divides by n here (numpy's array.std(), torch's t.std(correction=0)), not by n - 1"
     expect.close(shown, values, expected, rtol=1e-6, atol=1e-6, hint=hint)
-    expect.close(f"the caller's array after {shown}", after, array, rtol=0, atol=0, hint=SHARED_MEMORY)
+    expect.close(f"the caller's array after {shown}", after, array, rtol=0, atol=0, hint=MISTAKE_HINTS["shared memory"])
 
 
 @pytest.mark.task("3.9")
@@ -648,7 +594,7 @@ def test_standardize_leaves_a_float32_array_alone(submission):
     values = standardized(shown, got, (2, 2))
     # Mean 3 and std sqrt((9 + 1 + 1 + 9) / 4) = sqrt(5). From float32 to float32 torch copies nothing at all.
     expect.close(shown, values, np.array([[-3.0, -1.0], [1.0, 3.0]]) / np.sqrt(5.0), rtol=1e-6, atol=1e-6)
-    expect.close(f"the caller's array after {shown}", after, array, rtol=0, atol=0, hint=SHARED_MEMORY)
+    expect.close(f"the caller's array after {shown}", after, array, rtol=0, atol=0, hint=MISTAKE_HINTS["shared memory"])
 
 
 @pytest.mark.task("3.9")
