@@ -6,8 +6,9 @@ Made from a grades folder (`grades.csv` and each student's `results.json`, as
 matplotlib and embedded), so it can be mailed or kept as a CI artifact:
 
 * the score histogram of each exercise;
-* each task's share of students with full points, with some points, and with
-  the task not started (every failed test says "not done yet");
+* each task's share of students with full points, some points, no points,
+  and with the task not done yet (every failed test met a stub: this task's,
+  or an earlier task's it builds on);
 * the most frequent misconceptions: the hints that fired in failed tests
   (the `Hint:` line `hardway.expect` ends a message with), grouped by their
   text and counted by student;
@@ -37,7 +38,8 @@ REPORT_NAME = "class-report.html"
 HINT_PREFIX = "Hint: "
 #: Where results.json's output starts the student's printing (`results.TestResult.output`).
 PRINTED_MARKER = "\n\nYour code printed:\n"
-NOT_STARTED = "not done yet"
+#: How the grader words a failure on a stub: the task's own, or an earlier one's (`hardway.pytest_plugin`).
+NOT_DONE = ("not done yet", "this test needs Task")
 #: The start of the grader's messages for code that did not run to an answer (written in
 #: `autograder/sandbox/launcher.py` and `limits.py`), with what the report calls each.
 TROUBLE = {"the process running your code": "crashed", "did not finish within": "timed out",
@@ -61,7 +63,7 @@ class Graded:
     seconds: float | None = None
     #: exercise -> (points, possible)
     topics: dict[str, tuple[float, float]] = field(default_factory=dict)
-    #: task -> (points, possible, every failed test said "not done yet")
+    #: task -> (points, possible, every failed test met a stub (NOT_DONE))
     tasks: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
     #: (task, hint) of every failed test that gave a hint
     hints: set[tuple[str, str]] = field(default_factory=set)
@@ -116,7 +118,7 @@ def read_graded(folder: Path, row: dict[str, str]) -> Graded:
             if test.get("extra_data", {}).get("grader_error"):
                 graded.trouble.append(f"grader error (task {task})")
     graded.tasks = {task: (points, possible, bool(failures[task]) and all(
-        f"{task}: {NOT_STARTED}" in message_part(output) for output in failures[task]))
+        any(f"Task {task}: {words}" in message_part(output) for words in NOT_DONE) for output in failures[task]))
         for task, (points, possible) in totals.items()}
     graded.trouble = list(dict.fromkeys(graded.trouble))
     return graded
@@ -136,23 +138,24 @@ class TaskRate:
     task: str
     full: int
     some: int
-    not_started: int
+    none: int
+    not_done: int
     students: int
 
 
 def task_rates(graded: list[Graded]) -> list[TaskRate]:
-    """Per task: how many students earned all its points, some of them, or had not started it."""
+    """Per task: how many students earned all its points, some, none (having tried), or had not done it yet."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for student in graded:
-        for task, (points, possible, not_started) in student.tasks.items():
+        for task, (points, possible, not_done) in student.tasks.items():
             counts[task]["students"] += 1
             if possible and points >= possible:
                 counts[task]["full"] += 1
             elif points > 0:
                 counts[task]["some"] += 1
-            elif not_started:
-                counts[task]["not_started"] += 1
-    return [TaskRate(task, c["full"], c["some"], c["not_started"], c["students"])
+            else:
+                counts[task]["not_done" if not_done else "none"] += 1
+    return [TaskRate(task, c["full"], c["some"], c["none"], c["not_done"], c["students"])
             for task, c in sorted(counts.items(), key=lambda item: _task_key(item[0]))]
 
 
@@ -200,6 +203,7 @@ def _png(figure: object) -> str:
 def histogram_chart(graded: list[Graded]) -> str | None:
     """One histogram of scores per exercise that anyone was graded on."""
     from matplotlib.figure import Figure  # no pyplot: no global state, no window
+    from matplotlib.ticker import MaxNLocator
 
     shown = [topic for topic in TOPICS if any(topic.module in student.topics for student in graded)]
     if not shown:
@@ -212,13 +216,14 @@ def histogram_chart(graded: list[Graded]) -> str | None:
         axes.hist([points for points, _ in scores], bins=10, range=(0, top or 1), color="#4878a8", edgecolor="white")
         axes.set_title(f"ex{topic.number:02d}", fontsize=10)
         axes.set_xlabel(f"points (of {top:g})", fontsize=8)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.tick_params(labelsize=7)
     figure.axes[0].set_ylabel("students", fontsize=8)
     return _png(figure)
 
 
 def task_chart(rates: list[TaskRate]) -> str | None:
-    """Stacked bars per task: full points, some points, not started (the rest: tried, no points)."""
+    """Stacked bars per task: the shares of students with full points, some, none, and not done yet."""
     from matplotlib.figure import Figure
 
     if not rates:
@@ -226,16 +231,17 @@ def task_chart(rates: list[TaskRate]) -> str | None:
     figure = Figure(figsize=(max(6.0, 0.32 * len(rates)), 3.0))
     axes = figure.add_subplot()
     names = [rate.task for rate in rates]
-    share = {kind: [getattr(rate, kind) / rate.students for rate in rates] for kind in ("full", "some", "not_started")}
-    axes.bar(names, share["full"], color="#3a923a", label="full points")
-    axes.bar(names, share["some"], bottom=share["full"], color="#e0b030", label="some points")
-    tried = [full + some for full, some in zip(share["full"], share["some"], strict=True)]
-    axes.bar(names, share["not_started"], bottom=tried, color="#bbbbbb", label="not started")
+    bottom = [0.0] * len(rates)
+    for kind, color, label in (("full", "#3a923a", "full points"), ("some", "#e0b030", "some points"),
+                               ("none", "#c8463c", "no points"), ("not_done", "#bbbbbb", "not done yet")):
+        share = [getattr(rate, kind) / rate.students for rate in rates]
+        axes.bar(names, share, bottom=bottom, color=color, label=label)
+        bottom = [below + part for below, part in zip(bottom, share, strict=True)]
     axes.set_ylim(0, 1)
     axes.set_ylabel("share of students", fontsize=8)
     axes.tick_params(axis="x", labelrotation=90, labelsize=7)
     axes.tick_params(axis="y", labelsize=7)
-    axes.legend(fontsize=7, ncols=3, loc="lower left", bbox_to_anchor=(0, 1.0))
+    axes.legend(fontsize=7, ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0))
     return _png(figure)
 
 
@@ -270,9 +276,9 @@ def render(graded: list[Graded], title: str) -> str:
     sections = [f"<h1>{html.escape(title)}</h1>", _summary(graded),
                 "<h2>Scores per exercise</h2>", histogram_chart(graded) or "<p>No grades yet.</p>",
                 "<h2>Tasks</h2>", task_chart(rates) or "<p>No grades yet.</p>",
-                _table(["task", "full points", "some points", "not started", "students"],
+                _table(["task", "full points", "some points", "no points", "not done yet", "students"],
                        [[rate.task, f"{rate.full} ({100 * rate.full / rate.students:.0f} %)", str(rate.some),
-                         str(rate.not_started), str(rate.students)] for rate in rates]),
+                         str(rate.none), str(rate.not_done), str(rate.students)] for rate in rates]),
                 "<h2>Most frequent misconceptions</h2>",
                 "<p>The hints that fired in failed tests, by the number of students who got each.</p>",
                 _table(["students", "tasks", "hint"], [[str(m.students), ", ".join(m.tasks), m.hint]

@@ -83,7 +83,8 @@ def test_misconceptions_are_counted_by_student_and_tasks_by_how_far_students_got
         "cy got the hint twice and counts once; the printed fake is not there"
     rates = {rate.task: rate for rate in task_rates(graded)}
     assert (rates["1.1"].full, rates["1.1"].some, rates["1.1"].students) == (2, 1, 4), "ben has 1 of 2 points"
-    assert (rates["1.2"].full, rates["1.2"].not_started) == (3, 1)
+    assert (rates["1.2"].full, rates["1.2"].not_done) == (3, 1)
+    assert (rates["1.3"].full, rates["1.3"].none) == (2, 2), "a wrong answer and a crash earn nothing"
     assert [student.student for student in in_trouble(graded)] == ["dot", "eve"]
 
 
