@@ -22,14 +22,8 @@ import pytest
 
 from autograder.hidden.oracles import GraderBug, agreed
 from autograder.hidden.oracles_ex02 import (
-    PLOT_SNIPPET,
-    brief,
     bowl_closed_form,
     central_differences,
-    check_the_axes,
-    check_the_contours,
-    check_the_curve,
-    check_the_path,
     distances_in_the_eigenbasis,
     distances_of_a_loop,
     first_non_finite_update,
@@ -37,7 +31,6 @@ from autograder.hidden.oracles_ex02 import (
     hessian_by_second_differences,
     interior_probes,
     lower_triangle_eigenvalues,
-    matches,
     random_bowl,
     random_quadratic,
     relative_error_loop,
@@ -48,6 +41,7 @@ from autograder.hidden.oracles_ex02 import (
     sine_loss,
 )
 from hardway import expect
+from hardway.testkit_ex02 import check_the_axes, check_the_contours, check_the_curve, check_the_path, draw, matches
 
 CASES = 8
 
@@ -369,15 +363,6 @@ def test_fit_sine_matches_an_independent_descent(submission, reference, rng):
 
 
 # -- 2.6 ----------------------------------------------------------------------------------------
-
-
-def draw(submission, function: str, trajectory: np.ndarray, on_given_ax: bool, probes: np.ndarray | None = None,
-         **inputs):
-    probes = np.zeros((0, 2)) if probes is None else probes
-    call = f"plot_descent({function}, trajectory{', ax=ax' if on_given_ax else ''})"
-    drawn = submission.run(PLOT_SNIPPET.replace("FUNCTION", function), trajectory=trajectory,
-                           on_given_ax=on_given_ax, probes=probes, **inputs)
-    return f"{call} with trajectory = {brief(trajectory)}", drawn
 
 
 @pytest.mark.task("2.6", points=2)
