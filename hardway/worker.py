@@ -58,7 +58,7 @@ def set_limits(config: dict[str, Any]) -> None:
         # CUDA and BLAS libraries reserve but never touch, which RLIMIT_AS would refuse outright.
         resource.RLIMIT_DATA: config["memory_mib"] * _MIB,
         resource.RLIMIT_CPU: config["cpu_seconds"],
-        resource.RLIMIT_FSIZE: config["output_mib"] * _MIB,
+        resource.RLIMIT_FSIZE: config["file_size_mib"] * _MIB,
         resource.RLIMIT_CORE: 0,
     }
     if os.geteuid() != 0:  # root ignores RLIMIT_NPROC; the parent's process group kill covers it

@@ -303,5 +303,5 @@ def worker_config(module: str, limits: Any, *, max_source_bytes: int, blocked_im
     return {"module_path": f"{view.STUDENT_HOME}/{module}.py", "module_name": module,
             "output_path": f"{view.RUNTIME_DIR}/output.txt", "fresh_folders": folders,
             "max_source_bytes": max_source_bytes, "memory_mib": limits.memory_mib, "cpu_seconds": limits.cpu_seconds,
-            "output_mib": limits.file_size_mib, "max_processes": limits.max_processes,
+            "file_size_mib": limits.file_size_mib, "max_processes": limits.max_processes,
             "blocked_imports": list(blocked_imports), "blocked_reason": blocked_reason, "preload": list(preload)}
