@@ -12,10 +12,10 @@ Two kinds of helper live here:
 * checks that run in the test's own process, on the plain data a snippet
   gave back (`identical`);
 * probe helpers, plain functions that a probe uses and that travel with it,
-  as source, to the process where the student's code runs (`devices`). They
+  as source, to the process where the student's code runs (`devices`, `attempt`). They
   import what they need inside, since only their source travels.
 
-`hardway.testkit_ex05` holds exercise 5's hints, probe helpers and checks.
+`hardway.testkit_ex02` to `hardway.testkit_ex05` hold each exercise's own hints, probe helpers and checks.
 """
 
 from __future__ import annotations
@@ -62,3 +62,19 @@ def devices(value: Any) -> set[str]:
     if isinstance(value, (list, tuple)):
         return set().union(*map(devices, value))
     return set()
+
+
+def attempt(action: Any) -> tuple[tuple[str, str] | None, Any]:
+    """(None, what `action()` returns), or ((error type name, message), None) when it raises.
+
+    Lets a probe look at an error the student's code raised (on the meta device, say) as data. An
+    unfinished stub ("Task N.k: ...") still stops the test, since it is no answer to what the test asks.
+    """
+    try:
+        return None, action()
+    except NotImplementedError as error:
+        if str(error).startswith("Task "):
+            raise
+        return ("NotImplementedError", str(error)), None
+    except Exception as error:  # noqa: BLE001 - the test decides which errors are right
+        return (type(error).__name__, str(error)), None

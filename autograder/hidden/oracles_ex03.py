@@ -36,8 +36,6 @@ def floats(call_text: str, got: Any, count: int, hint: str) -> None:
         expect.is_float(call_text, item, hint=hint)
 
 
-
-
 def descent_result(call_text: str, got: Any) -> tuple[Any, int, list[float]]:
     """`got` split into (x, steps, history), once it has that shape and those types."""
     __tracebackhide__ = True

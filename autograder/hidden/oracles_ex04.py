@@ -21,15 +21,6 @@ IMPORTS = "import torch\nfrom torch import nn\n"
 DATA = "x = torch.tensor(xs, device=device)\ny = torch.tensor(ys, device=device)\n"
 PARAMETERS = "[p.detach().cpu().numpy() for p in model.parameters()]"
 
-ZERO_GRAD_HINT = ("the first loss is right but later ones drift: backward() adds to .grad, so gradients pile up "
-                  "unless you call optimizer.zero_grad() every epoch")
-STEP_HINT = ("the loss never changes. Either the parameters never moved (loss.backward() fills .grad and "
-             "optimizer.step() uses it: call optimizer.step() after loss.backward(), with no zero_grad() between "
-             "them), or the loss was computed once, before the loop (do the forward pass and the loss inside the "
-             "loop, every epoch)")
-LOOP_HINT = "each epoch is model.train(), optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step()"
-ITEM_HINT = "return Python floats: use loss.item() (or float(...)), not the tensor itself"
-
 
 def available_devices() -> list[str]:
     """"cpu", plus "cuda" when this machine has a GPU that torch can use."""
@@ -98,16 +89,6 @@ def hand_loop(model: Any, x: Any, y: Any, optimizer: Any, loss_fn: Any, epochs: 
 
 def parameters_of(model: Any) -> list[np.ndarray]:
     return [p.detach().cpu().numpy() for p in model.parameters()]
-
-
-def loop_hint(got: Any, expected: list[float]) -> str:
-    """Name the likely mistake from the shape of a wrong loss curve."""
-    if isinstance(got, list) and len(got) == len(expected) > 2 and all(type(v) is float for v in got):
-        if len(set(got)) == 1 and len(set(expected)) > 1:
-            return STEP_HINT
-        if math.isclose(got[0], expected[0], rel_tol=1e-9, abs_tol=1e-12):
-            return ZERO_GRAD_HINT
-    return LOOP_HINT
 
 
 def least_squares(x: Any, y: Any) -> np.ndarray:

@@ -30,7 +30,6 @@ from autograder.hidden.oracles import agreed
 from autograder.hidden.oracles_ex04 import (
     DATA,
     IMPORTS,
-    ITEM_HINT,
     PARAMETERS,
     TORCH_LOADER,
     available_devices,
@@ -39,7 +38,6 @@ from autograder.hidden.oracles_ex04 import (
     hand_loop,
     held_out_loss,
     least_squares,
-    loop_hint,
     minibatch_epochs,
     model_source,
     parameters_of,
@@ -51,6 +49,7 @@ from autograder.hidden.oracles_ex04 import (
     validation_run,
 )
 from hardway import expect
+from hardway.testkit_ex04 import ITEM_HINT, STEP_COUNTER, check_losses
 
 RTOL, ATOL = 1e-8, 1e-10
 NAMES = ("sgd", "momentum", "adam")
@@ -71,15 +70,6 @@ def torch_optimizer(name: str, params: Any, lr: float, **options: Any) -> Any:
     if name == "momentum":
         return torch.optim.SGD(params, lr=lr, **{"momentum": 0.9, **options})
     return torch.optim.Adam(params, lr=lr, **options)
-
-
-def check_losses(call: str, got: Any, expected: list[float]) -> None:
-    __tracebackhide__ = True
-    if not isinstance(got, list) or len(got) != len(expected):
-        expect.fail(call, got, f"a list of {len(expected)} losses, one per epoch")
-    for value in got:
-        expect.is_float(call, value, hint=ITEM_HINT)
-    expect.close(call, got, expected, rtol=RTOL, atol=ATOL, hint=loop_hint(got, expected))
 
 
 def random_problem(rng: np.random.Generator, kind: str = "mlp") -> tuple[str, np.ndarray, np.ndarray, int]:
@@ -167,7 +157,7 @@ def test_train_matches_an_independent_loop(submission, reference, rng, device):
         expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
         got = submission.run(IMPORTS + call, **inputs)
         shown = f"{call}  # with lr = {lr!r}"
-        check_losses(shown, got[0] if isinstance(got, tuple) else got, expected[0])
+        check_losses(shown, got[0] if isinstance(got, tuple) else got, expected[0], RTOL, ATOL)
         expect.close(shown, got[1], expected[1], rtol=RTOL, atol=ATOL,
                      hint="after training, the parameters should be where the same loop leaves them")
 
@@ -194,7 +184,7 @@ def test_gradients_do_not_accumulate(submission, reference, rng, device):
                  hint=f"after {epochs} epochs .grad holds {epochs} epochs' gradients added up: "
                       "call optimizer.zero_grad() every epoch, before backward()")
     # Clean gradients count only from a loop that trains.
-    check_losses(shown, losses, expected_losses)
+    check_losses(shown, losses, expected_losses, RTOL, ATOL)
 
 
 @pytest.mark.task("4.2", points=2)
@@ -548,7 +538,7 @@ def test_compare_optimizers_on_random_races(submission, reference, rng, device):
                     hint="every optimizer should start from the same initial weights: call torch.manual_seed(seed) "
                          "right before make_model(), inside the loop over names")
     for name in names:
-        check_losses(f"{call}[{name!r}]{note}", got[name], oracle[name])
+        check_losses(f"{call}[{name!r}]{note}", got[name], oracle[name], RTOL, ATOL)
 
 
 @pytest.mark.task("4.6", points=2)
@@ -570,7 +560,6 @@ def test_plot_losses_with_random_curves(submission, rng):
                      hint="plot each curve's losses as its y values")
         expect.equal(call, has_legend, True, hint="add a legend (ax.legend()) so the labels show")
         expect.equal(call, same, True, hint="when an ax is given, draw on it and return it")
-
 
 
 # -- 4.7 ------------------------------------------------------------------------------------
@@ -650,17 +639,6 @@ def test_train_minibatch_matches_an_independent_loop(submission, reference, rng,
         expect.close(shown, losses, expected[0], rtol=RTOL, atol=ATOL,
                      hint="the loss of an epoch is the mean per row: loss.item() * len(yb) added up over the batches, "
                           "divided by the number of rows")
-
-
-STEP_COUNTER = """
-steps = []
-def counted(step):
-    def counting_step(*args, **kwargs):
-        steps.append(1)
-        return step(*args, **kwargs)
-    return counting_step
-optimizer.step = counted(optimizer.step)
-"""
 
 
 @pytest.mark.task("4.7")
@@ -778,7 +756,7 @@ def test_fit_with_validation_matches_an_independent_loop(submission, reference, 
         shown = f"{call}  # lr = {lr!r}"
         if not isinstance(got_curves, tuple) or len(got_curves) != 2:
             expect.fail(shown, got_curves, "a tuple (train_losses, val_losses)")
-        check_losses(shown + "  # the training curve", got_curves[0], expected[0][0])
+        check_losses(shown + "  # the training curve", got_curves[0], expected[0][0], RTOL, ATOL)
         for value in got_curves[1] if isinstance(got_curves[1], list) else []:
             expect.is_float(shown, value, hint=ITEM_HINT)
         expect.close(shown + "  # the validation curve", got_curves[1], expected[0][1], rtol=RTOL, atol=ATOL,
@@ -864,7 +842,7 @@ def test_early_stopping_matches_an_independent_loop(submission, reference, rng, 
     if not isinstance(result, tuple) or len(result) != 3:
         expect.fail(shown, result, "a tuple (train_losses, val_losses, best_epoch)")
     (train_curve, val_curve, best), expected_parameters, expected_now = expected
-    check_losses(shown + "  # the training curve", result[0], train_curve)
+    check_losses(shown + "  # the training curve", result[0], train_curve, RTOL, ATOL)
     if isinstance(result[1], list) and len(result[1]) != len(val_curve):
         expect.fail(shown, result[1], f"{len(val_curve)} validation losses: the best epoch was {best}",
                     hint=PATIENCE_HINT)

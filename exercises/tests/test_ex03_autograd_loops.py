@@ -27,7 +27,6 @@ TENSORS = "import torch\nT = lambda value: torch.tensor(value, dtype=torch.float
 CASES: dict[str, tuple[str, dict[str, Any]]] = {}
 
 
-
 def call(submission, shown, expression, setup=TENSORS, known=KNOWN_ERRORS, **inputs):
     """Run `setup` (float64 tensors through T, unless told) and then `expression`; a torch error with a
     well-known cause (`known`) fails with its fix."""
@@ -73,8 +72,6 @@ def descent_result(shown, got):
         expect.is_float(f"the losses in the history of {shown}", loss,
                         hint="append loss.item() to history, not the loss tensor itself")
     return x_got, steps_got, history_got
-
-
 
 
 def matches(got, replay):

@@ -22,6 +22,8 @@ import pytest
 import torch
 
 from hardway import expect
+from hardway.testkit import attempt, devices
+from hardway.testkit_ex04 import ITEM_HINT, STEP_COUNTER, check_losses
 
 #: Every snippet starts with these imports, so it never relies on names your module happens to import.
 IMPORTS = "import torch\nfrom torch import nn\n"
@@ -41,14 +43,6 @@ YS = np.sin(XS @ np.array([1.0, -0.5, 0.25])) + 0.1 * _data.normal(size=20)
 #: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
 CASES: dict[str, tuple[str, dict[str, Any]]] = {}
 
-ZERO_GRAD_HINT = ("the first loss is right but later ones drift: backward() adds to .grad, so gradients pile up "
-                  "unless you call optimizer.zero_grad() every epoch")
-STEP_HINT = ("the loss never changes. Either the parameters never moved (loss.backward() fills .grad and "
-             "optimizer.step() uses it: call optimizer.step() after loss.backward(), with no zero_grad() between "
-             "them), or the loss was computed once, before the loop (do the forward pass and the loss inside the "
-             "loop, every epoch)")
-LOOP_HINT = "each epoch is model.train(), optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step()"
-ITEM_HINT = "return Python floats: use loss.item() (or float(...)), not the tensor itself"
 SAME_START_HINT = ("every optimizer should start from the same initial weights: call torch.manual_seed(seed) "
                    "right before make_model(), inside the loop over names")
 
@@ -63,51 +57,11 @@ def run_case(submission: Any, case: str) -> Any:
     return submission.run(snippet, **inputs)
 
 
-#: Runs `action` and gives back (error, None) or (None, its value); an unfinished stub still stops the test.
-ATTEMPT = """
-def attempt(action):
-    try:
-        return None, action()
-    except NotImplementedError as error:
-        if str(error).startswith("Task "):
-            raise
-        return ("NotImplementedError", str(error)), None
-    except Exception as error:
-        return (type(error).__name__, str(error)), None
-def devices(value):
-    if isinstance(value, torch.Tensor):
-        return {str(value.device)}
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return set().union(*map(devices, value))
-    return set()
-"""
 #: What torch says when code reads numbers from a tensor on the meta device, which has none.
 META_READS = ("cannot be called on meta tensors", "Cannot copy out of meta tensor", "meta device type tensor")
 DEVICE_HINT = ("create every new tensor and model on the device (and with the dtype) of the tensors you are "
                "given: x.device and x.dtype, or the parameter's (torch.zeros_like(p), .to(dtype=x.dtype, "
                "device=x.device)); a tensor made without device= lives on the CPU")
-
-
-def loop_hint(got: Any, expected: list[float]) -> str:
-    """Name the likely mistake from the shape of the wrong loss curve."""
-    if isinstance(got, list) and len(got) == len(expected) > 2 and all(type(v) is float for v in got):
-        if len(set(got)) == 1 and len(set(expected)) > 1:
-            return STEP_HINT
-        if math.isclose(got[0], expected[0], rel_tol=1e-9, abs_tol=1e-12):
-            return ZERO_GRAD_HINT
-    return LOOP_HINT
-
-
-def check_losses(call: str, got: Any, expected: list[float]) -> None:
-    """One Python float per epoch, equal to the yardstick's."""
-    __tracebackhide__ = True
-    if not isinstance(got, list) or len(got) != len(expected):
-        expect.fail(call, got, f"a list of {len(expected)} losses, one per epoch")
-    for value in got:
-        expect.is_float(call, value, hint=ITEM_HINT)
-    expect.close(call, got, expected, rtol=1e-9, atol=1e-12, hint=loop_hint(got, expected))
 
 
 # -- Task 4.1: optimizers by name ----------------------------------------------------------
@@ -355,12 +309,19 @@ def test_fit_line_returns_python_floats(submission):
         expect.is_float(call, value, hint="return floats, not tensors: use .item() on the weight and the bias")
 
 
+def fit_line_on_float64(fit_line, xs, ys):
+    """(error, None) or (None, the fitted line) for a flat float64 x."""
+    import torch
+
+    return attempt(lambda: fit_line(torch.tensor(xs), torch.tensor(ys), epochs=400, lr=0.3))
+
+
 @pytest.mark.task("4.3")
 def test_fit_line_accepts_a_flat_float64_x(submission):
     xs = np.linspace(-1.0, 1.0, 25)
     ys = 0.75 * xs + 2.0 + 0.05 * np.cos(7.0 * xs)
     call = "fit_line(torch.tensor(xs), torch.tensor(ys), epochs=400, lr=0.3)"
-    error, got = submission.run(IMPORTS + ATTEMPT + f"attempt(lambda: {call})", xs=xs, ys=ys)
+    error, got = submission.call(fit_line_on_float64, xs=xs, ys=ys)
     if error is not None and ("dtype" in error[1] or "Double" in error[1]):
         expect.fail(call, f"{error[0]}: {error[1][:300]}", "the fitted line",
                     hint="float32 parameters with float64 data: make the model with x's dtype and device "
@@ -372,17 +333,19 @@ def test_fit_line_accepts_a_flat_float64_x(submission):
                       "(.to(dtype=x.dtype, device=x.device)) so float64 data stays float64")
 
 
-FIT_ON_META = ATTEMPT + """
-x = torch.zeros(8, 1, dtype=torch.float64, device="meta")
-y = torch.zeros(8, dtype=torch.float64, device="meta")
-attempt(lambda: fit_line(x, y, epochs=2, lr=0.1))[0]
-"""
+def fit_line_on_meta(fit_line):
+    """The error fit_line raises with float64 x and y on the meta device, or None."""
+    import torch
+
+    x = torch.zeros(8, 1, dtype=torch.float64, device="meta")
+    y = torch.zeros(8, dtype=torch.float64, device="meta")
+    return attempt(lambda: fit_line(x, y, epochs=2, lr=0.1))[0]
 
 
 @pytest.mark.task("4.3")
 def test_fit_line_builds_its_model_where_x_lives(submission):
     call = "fit_line(x, y, epochs=2, lr=0.1) with float64 x and y on the meta device"
-    error = submission.run(IMPORTS + FIT_ON_META)
+    error = submission.call(fit_line_on_meta)
     # Reading a number (.item(), float()) fails on meta, where tensors have none: that is expected, and fine.
     # It is also certain: the answer is two floats read from the trained model, so a run that ends
     # without that error never trained a model and read its answer.
@@ -553,25 +516,31 @@ def test_adam_counts_steps_per_parameter(submission):
                       "counts steps per parameter, so here the bias's t is one behind the weight's")
 
 
-RULES_ON_META = ATTEMPT + """
-params = [torch.zeros(2, 3, device="meta", requires_grad=True), torch.zeros(2, device="meta", requires_grad=True)]
-for p in params:
-    p.grad = torch.ones_like(p)
-buffers, state = [None], {}
-def sgd_twice():
-    buffers[0] = sgd_step(params, lr=0.1, momentum=0.9)
-    buffers[0] = sgd_step(params, lr=0.1, momentum=0.9, buffers=buffers[0])
-def adam_twice():
-    adam_step(params, state, lr=0.01)
-    adam_step(params, state, lr=0.01)
-sgd_error, adam_error = attempt(sgd_twice)[0], attempt(adam_twice)[0]
-(sgd_error, sorted(devices(buffers)), adam_error, sorted(devices(state)), sorted(devices(params)))
-"""
+def rules_on_meta(sgd_step, adam_step):
+    """Two steps of each rule on meta parameters: (sgd's error, its buffers' devices, adam's error, its state's
+    devices, the parameters' devices)."""
+    import torch
+
+    params = [torch.zeros(2, 3, device="meta", requires_grad=True), torch.zeros(2, device="meta", requires_grad=True)]
+    for p in params:
+        p.grad = torch.ones_like(p)
+    buffers, state = [None], {}
+
+    def sgd_twice():
+        buffers[0] = sgd_step(params, lr=0.1, momentum=0.9)
+        buffers[0] = sgd_step(params, lr=0.1, momentum=0.9, buffers=buffers[0])
+
+    def adam_twice():
+        adam_step(params, state, lr=0.01)
+        adam_step(params, state, lr=0.01)
+
+    sgd_error, adam_error = attempt(sgd_twice)[0], attempt(adam_twice)[0]
+    return sgd_error, sorted(devices(buffers)), adam_error, sorted(devices(state)), sorted(devices(params))
 
 
 @pytest.mark.task("4.4")
 def test_the_rules_by_hand_keep_their_state_where_the_parameters_live(submission):
-    sgd_error, buffers, adam_error, state, params = submission.run(IMPORTS + RULES_ON_META)
+    sgd_error, buffers, adam_error, state, params = submission.call(rules_on_meta)
     for rule, error, kept, what in (("sgd_step", sgd_error, buffers, "buffers"), ("adam_step", adam_error, state,
                                                                                   "state")):
         call = f"{rule}(params, ...) twice, with the parameters and their gradients on the meta device"
@@ -633,22 +602,26 @@ def test_loss_landscape_tracks_no_gradients(submission):
                     hint="compute the landscape under torch.no_grad(): it is a measurement, nothing to differentiate")
 
 
-LANDSCAPE_ON_META = ATTEMPT + """
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1)).to("meta")
-x, y = torch.zeros(5, 1, device="meta"), torch.zeros(5, device="meta")
-error, landscape = attempt(lambda: loss_landscape(model, x, y, [0.0, 1.0, 2.0], [0.5, -0.5]))
-facts = None if landscape is None else (str(getattr(landscape, "device", None)), str(getattr(landscape, "dtype", None)),
-                                        tuple(getattr(landscape, "shape", ())))
-error, facts, sorted(devices(list(model.parameters())))
-"""
+def landscape_on_meta(loss_landscape):
+    """(error, (device, dtype, shape) of the landscape, the devices of the model's parameters) on the meta device."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1)).to("meta")
+    x, y = torch.zeros(5, 1, device="meta"), torch.zeros(5, device="meta")
+    error, landscape = attempt(lambda: loss_landscape(model, x, y, [0.0, 1.0, 2.0], [0.5, -0.5]))
+    facts = None if landscape is None else (str(getattr(landscape, "device", None)),
+                                            str(getattr(landscape, "dtype", None)),
+                                            tuple(getattr(landscape, "shape", ())))
+    return error, facts, sorted(devices(list(model.parameters())))
 
 
 @pytest.mark.task("4.5")
 def test_loss_landscape_stays_on_the_models_device(submission):
     call = ("loss_landscape(model, x, y, [0.0, 1.0, 2.0], [0.5, -0.5]) with a float32 model, x and y on the meta "
             "device")
-    error, facts, parameters = submission.run(IMPORTS + LANDSCAPE_ON_META)
+    error, facts, parameters = submission.call(landscape_on_meta)
     if error is not None:
         expect.fail(call, f"{error[0]}: {error[1][:300]}", "the landscape, as a tensor on the meta device",
                     hint="make the result with the model's dtype and device (torch.empty(..., dtype=..., device=...)) "
@@ -812,17 +785,6 @@ def test_train_minibatch_matches_the_recorded_run(submission):
                  hint="one step per batch, each batch the canonical loop: zero_grad, forward, loss, backward, step")
     # The parameters are right, so the steps are: what is left is how an epoch's loss is added up.
     expect.close(call, losses, expected_losses, rtol=1e-9, atol=1e-12, hint=EPOCH_LOSS_HINT)
-
-
-STEP_COUNTER = """
-steps = []
-def counted(step):
-    def counting_step(*args, **kwargs):
-        steps.append(1)
-        return step(*args, **kwargs)
-    return counting_step
-optimizer.step = counted(optimizer.step)
-"""
 
 
 @pytest.mark.task("4.7", points=2)
