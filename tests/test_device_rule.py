@@ -18,41 +18,26 @@ on a GPU grader. That correct code keeps full marks on the CPU is
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from autograder import paths
-from hardway.catalogue import topic_by_module
 from mutants import all_mutants
+from points_recorder import Records, exercise_tests, record_points
 
-HERE = Path(__file__).parent
 TORCH_TOPICS = ["ex03_autograd_loops", "ex04_optimizers", "ex05_checkpointing"]
 
 
 def record(topics: list[str], out: Path, *, gpu: bool, folder: Path | None = None, tasks: str = "",
-           collect_only: bool = False) -> dict[str, dict]:
+           collect_only: bool = False) -> Records:
     """Each test's task, points and outcome (see `points_recorder`), collected or run as a grader would."""
-    files = [str(find(topic_by_module(topic))) for topic in topics for find in (paths.public_tests, paths.hidden_tests)]
-    arguments = [sys.executable, "-m", "pytest", *files, "-c", str(paths.GRADING_INI), "--rootdir",
-                 str(paths.KIT_ROOT), "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "points_recorder",
-                 "-q", "--grading-seed", "5", "--submission", str(folder or paths.SOLUTIONS_DIR)]
-    if collect_only:
-        arguments.append("--collect-only")
-    env = dict(os.environ, HARDWAY_POINTS_OUT=str(out), HARDWAY_SIMULATE_GPU="1" if gpu else "0",
-               HARDWAY_ONLY_TASKS=tasks, PYTHONPATH=os.pathsep.join(
-                   [str(HERE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
-    run = subprocess.run(arguments, cwd=paths.KIT_ROOT, capture_output=True, text=True, timeout=600, env=env)
-    assert out.exists(), run.stdout[-3000:] + run.stderr[-3000:]
-    return json.loads(out.read_text())
+    return record_points(exercise_tests(*topics), folder or paths.SOLUTIONS_DIR, out, gpu=gpu, tasks=tasks,
+                         collect_only=collect_only, timeout=600)
 
 
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory) -> tuple[dict[str, dict], dict[str, dict]]:
+def collected(tmp_path_factory) -> tuple[Records, Records]:
     """The tests of exercises 3 to 5 with their points, as collected without a GPU and as with one."""
     folder = tmp_path_factory.mktemp("collected")
     return (record(TORCH_TOPICS, folder / "cpu.json", gpu=False, collect_only=True),
