@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hardway.catalogue import TOPICS
+from hardway.outcomes import task_key
 
 REPORT_NAME = "class-report.html"
 HINT_PREFIX = "Hint: "
@@ -46,10 +47,6 @@ TROUBLE = {"the process running your code": "crashed", "did not finish within": 
            "was used up": "ran out of time", "could not be imported": "did not import"}
 #: Rows of each table.
 LONGEST_LIST = 15
-
-
-def _task_key(task: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in task.split(".") if part.isdigit())
 
 
 @dataclass
@@ -156,7 +153,7 @@ def task_rates(graded: list[Graded]) -> list[TaskRate]:
             else:
                 counts[task]["not_done" if not_done else "none"] += 1
     return [TaskRate(task, c["full"], c["some"], c["none"], c["not_done"], c["students"])
-            for task, c in sorted(counts.items(), key=lambda item: _task_key(item[0]))]
+            for task, c in sorted(counts.items(), key=lambda item: task_key(item[0]))]
 
 
 @dataclass(frozen=True)
@@ -176,7 +173,7 @@ def misconceptions(graded: list[Graded], limit: int = LONGEST_LIST) -> list[Misc
         for task, hint in student.hints:
             tasks[hint].add(task)
     ranked = sorted(students.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return [Misconception(hint, tuple(sorted(tasks[hint], key=_task_key)), count) for hint, count in ranked]
+    return [Misconception(hint, tuple(sorted(tasks[hint], key=task_key)), count) for hint, count in ranked]
 
 
 def slowest(graded: list[Graded], limit: int = LONGEST_LIST) -> list[Graded]:

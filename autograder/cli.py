@@ -28,6 +28,7 @@ from rich.table import Table
 from autograder import demo, paths
 from autograder.batch import EXECUTORS_HELP
 from hardway.catalogue import TOPICS, Topic, topic_by_module
+from hardway.outcomes import task_title
 
 if TYPE_CHECKING:
     from autograder.channels.nbgrader_loop import LoopReport
@@ -151,10 +152,9 @@ def print_report(report: GradeReport, label: str) -> None:
     table.add_column("task")
     table.add_column("what")
     table.add_column("points", justify="right")
-    titles = {task: title for topic in TOPICS for task, title in topic.tasks.items()}
     for task, (score, top) in report.by_task().items():
         style = "green" if score == top else ("yellow" if score else "red")
-        table.add_row(task, titles.get(task, ""), f"[{style}]{score:g} / {top:g}[/]")
+        table.add_row(task, task_title(task), f"[{style}]{score:g} / {top:g}[/]")
     console.print(table)
     failed = [test for test in report.tests if test.status != "passed"]
     for test in failed[:3]:

@@ -31,16 +31,18 @@ from autograder.sandbox import (NAMESPACES, Budget, IsolatedSubmission, Limits, 
 from autograder.results import GradeReport, TestResult
 from hardway.catalogue import TOPICS, Topic, topic_of_task
 from hardway.expect import ExpectationFailed
-from hardway.pytest_plugin import explain_failure, task_marker
+from hardway.outcomes import Outcome, with_task
+from hardway.pytest_plugin import OutcomeRecorder, explain_failure, keep_tasks, task_marker
 from hardway.submission import SubmissionError
 
 
-class GradingPlugin:
-    """A pytest plugin object that isolates the submission and records every outcome."""
+class GradingPlugin(OutcomeRecorder):
+    """A pytest plugin object that isolates the submission and records every outcome (as `TestResult`s)."""
 
     def __init__(self, report: GradeReport, call_timeout_s: float | None = None,
                  tasks: frozenset[str] | None = None, *, budget: Budget | None = None,
                  refused: dict[str, str] | None = None) -> None:
+        super().__init__()
         self.report = report
         self.call_timeout_s = call_timeout_s
         self.tasks = tasks
@@ -60,6 +62,13 @@ class GradingPlugin:
         return sandbox
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Tell the sandboxes which task's budget the coming calls draw from."""
+        marked = task_marker(item)
+        for sandbox in self.sandboxes:
+            sandbox.task = marked[0] if marked else None
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> None:
         """Fail at once, without the test's own work, when the submission can no longer answer."""
         marked = task_marker(item)
@@ -70,41 +79,28 @@ class GradingPlugin:
                 raise blocked
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        if self.tasks is None:
-            return
-        chosen = [item for item in items if (task_marker(item) or ("",))[0] in self.tasks]
-        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
-        items[:] = chosen
+        if self.tasks is not None:
+            keep_tasks(config, items, self.tasks)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-        report = yield
-        if report.when == "call" or (report.failed and report.when != "teardown"):
-            self._record(item, report, call)
-        return report
-
-    def _record(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
-        marked = task_marker(item)
-        task, points = marked if marked else ("?", 0.0)
-        error = call.excinfo.value if call.excinfo is not None else None
+    def outcome(self, item: pytest.Item, report: pytest.TestReport, error: BaseException | None) -> Outcome:
+        """The shared outcome, with the grader's words for a failure and what the student's code printed."""
+        outcome = super().outcome(item, report, error)
         message, grader_error = "", False
         if report.failed and error is not None:
-            explained = explain_failure(error, task)
+            explained = explain_failure(error, outcome.task)
             if explained is None and isinstance(error, AssertionError):
-                explained = f"Task {task}: {error}"
+                explained = with_task(outcome.task, str(error))
             if explained is None:
                 grader_error = not isinstance(error, (SubmissionError, ExpectationFailed))
-                explained = (f"Task {task}: the test itself failed with {type(error).__name__}: {error}. "
-                             "This is a problem in the grader, not in your code: please tell your instructor.")
+                explained = with_task(outcome.task, f"the test itself failed with {type(error).__name__}: {error}. "
+                                      "This is a problem in the grader, not in your code: please tell your instructor.")
             message = explained
-        hidden = Path(str(item.path)).resolve().is_relative_to(paths.HIDDEN_TESTS_DIR)
         output = "".join(sandbox.take_output() for sandbox in self.sandboxes)
-        self._pending[item.nodeid] = TestResult(
-            name=item.name, topic=topic_of_task(task).module if marked else "?", task=task,
-            max_score=points, score=points if report.passed else 0.0,
-            status="passed" if report.passed else "failed", message=message, student_output=output,
-            hidden=hidden, duration_s=report.duration, grader_error=grader_error,
-        )
+        return replace(outcome, message=message, grader_error=grader_error, output=output)
+
+    def record(self, item: pytest.Item, outcome: Outcome) -> None:
+        hidden = Path(str(item.path)).resolve().is_relative_to(paths.HIDDEN_TESTS_DIR)
+        self._pending[item.nodeid] = TestResult.of(outcome, hidden=hidden)
 
     def pytest_sessionfinish(self) -> None:
         self.report.tests.extend(self._pending.values())

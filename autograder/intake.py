@@ -8,6 +8,9 @@ says why; the rest of the submission is still graded.
 
 `locate_modules` is the one place that decides where a submission keeps its
 modules: at the top of the folder, or in `exercises/` (a student's checkout).
+The tests never search: they read the modules from the folder they are given
+(`hardway.pytest_plugin.tested_modules_folder`), which for the grader is the
+private copy made here.
 """
 
 from __future__ import annotations

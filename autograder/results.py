@@ -16,9 +16,10 @@ import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from hardway.catalogue import TOPICS
+from hardway.catalogue import TOPICS, topic_of_task
+from hardway.outcomes import UNMARKED, Outcome, fence_safe, task_key, task_title
 
 #: How much text one test's output may hold in the reports.
 OUTPUT_LIMIT = 4000
@@ -37,6 +38,15 @@ class TestResult:
     hidden: bool = False
     duration_s: float = 0.0
     grader_error: bool = False
+
+    @classmethod
+    def of(cls, outcome: Outcome, *, hidden: bool) -> TestResult:
+        """The grader's view of an outcome, with Gradescope's names (score, max_score, status)."""
+        topic = UNMARKED if outcome.task == UNMARKED else topic_of_task(outcome.task).module
+        return cls(name=outcome.name, topic=topic, task=outcome.task, max_score=outcome.points, score=outcome.earned,
+                   status="passed" if outcome.passed else "failed", message=outcome.message,
+                   student_output=outcome.output, hidden=hidden, duration_s=outcome.duration_s,
+                   grader_error=outcome.grader_error)
 
     @property
     def output(self) -> str:
@@ -95,13 +105,18 @@ class GradeReport:
             options += " --public-only"
         return f"autograder grade {shlex.quote(self.submission)} --seed {self.seed}{options}"
 
-    def by_task(self) -> dict[str, tuple[float, float]]:
-        """task id -> (score, max score)."""
+    def _totals(self, group: Callable[[TestResult], str]) -> dict[str, tuple[float, float]]:
+        """group -> (score, max score), in the order the groups first appear."""
         totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
         for test in self.tests:
-            totals[test.task][0] += test.score
-            totals[test.task][1] += test.max_score
-        return {task: (score, top) for task, (score, top) in sorted(totals.items(), key=lambda kv: _task_key(kv[0]))}
+            totals[group(test)][0] += test.score
+            totals[group(test)][1] += test.max_score
+        return {name: (score, top) for name, (score, top) in totals.items()}
+
+    def by_task(self) -> dict[str, tuple[float, float]]:
+        """task id -> (score, max score), in task order."""
+        totals = self._totals(lambda test: test.task)
+        return {task: totals[task] for task in sorted(totals, key=task_key)}
 
     def task_grades(self) -> dict[str, TaskGrade]:
         """task id -> its grade, with the names of its failed tests (a hidden one says so)."""
@@ -113,11 +128,8 @@ class GradeReport:
                 for task, (points, possible) in self.by_task().items()}
 
     def by_topic(self) -> dict[str, tuple[float, float]]:
-        totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for test in self.tests:
-            totals[test.topic][0] += test.score
-            totals[test.topic][1] += test.max_score
-        return {topic: (score, top) for topic, (score, top) in totals.items()}
+        """topic module -> (score, max score), in the order the topics were graded."""
+        return self._totals(lambda test: test.topic)
 
     # -- Gradescope ---------------------------------------------------------------------
 
@@ -193,17 +205,16 @@ class GradeReport:
     def to_markdown(self) -> str:
         lines = [f"# Grading report: {self.submission}", "", self.headline(), "",
                  "| task | what | points |", "|---|---|---|"]
-        titles = {task: title for topic in TOPICS for task, title in topic.tasks.items()}
         for task, (score, top) in self.by_task().items():
             mark = "✅" if score == top else ("🟡" if score > 0 else "❌")
-            lines.append(f"| {mark} {task} | {titles.get(task, '')} | {score:g} / {top:g} |")
+            lines.append(f"| {mark} {task} | {task_title(task)} | {score:g} / {top:g} |")
         failed = [test for test in self.tests if test.status != "passed"]
         if failed:
             lines += ["", "## What to fix", ""]
             for test in failed:
                 hidden = " (hidden test)" if test.hidden else ""
                 lines += [f"### Task {test.task}: {test.name}{hidden}, 0 / {test.max_score:g}", "", "```text",
-                          _fence_safe(test.output), "```", ""]
+                          fence_safe(test.output), "```", ""]
         lines += ["", f"Reproduce: `{self.reproduce}`",
                   f"Isolation: {self.isolation}", ""]
         return "\n".join(lines)
@@ -223,11 +234,3 @@ class GradeReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _fence_safe(text: str) -> str:
-    return text.replace("```", "'''")
-
-
-def _task_key(task: str) -> list[int]:
-    return [int(part) for part in task.split(".") if part.isdigit()]

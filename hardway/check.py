@@ -24,76 +24,16 @@ import argparse
 import os
 import secrets
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from hardway.catalogue import topic_of_task
+from hardway.outcomes import Outcome, fence_safe, task_rows
 from hardway.points import TASK_POINTS
-from hardway.pytest_plugin import task_marker
-from hardway.submission import (SubmissionImportFailed, SubmissionNotFound, SubmissionPolicyError,
-                                as_reported)
+from hardway.pytest_plugin import OutcomeRecorder
 
 #: GitHub refuses job summaries over 1 MiB; stay far below it.
 SUMMARY_LIMIT = 64 * 1024
-
-
-@dataclass
-class Outcome:
-    name: str
-    task: str
-    points: float
-    passed: bool
-    message: str
-    #: The module could not be run at all (missing, not importable, against the rules): the student must fix it.
-    broken: bool = False
-
-
-#: Failures that stop every test of an exercise: no test can say anything until the student fixes them.
-BROKEN = (SubmissionImportFailed, SubmissionNotFound, SubmissionPolicyError)
-
-
-class OutcomeRecorder:
-    """A pytest plugin object that keeps each test's task, points, result and message."""
-
-    #: The caller prints the task table (with points), so the pytest plugin leaves its own out.
-    writes_task_table = True
-
-    def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees the report after the plugin explained it
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-        report = yield
-        if report.when == "call" or (report.failed and report.when == "setup"):
-            task, points = task_marker(item) or ("?", 0.0)
-            error = call.excinfo.value if report.failed and call.excinfo is not None else None
-            broken = error is not None and isinstance(as_reported(error) or error, BROKEN)
-            self.outcomes.append(Outcome(item.name, task, points, report.passed,
-                                         "" if report.passed else str(report.longreprtext), broken))
-        return report
-
-
-def task_table(outcomes: list[Outcome]) -> list[tuple[str, str, int, int, float, float]]:
-    """(task, title, passed, tests, points earned, points possible) per task, in task order."""
-    rows: dict[str, list[Any]] = {}
-    for outcome in outcomes:
-        row = rows.setdefault(outcome.task, [0, 0, 0.0, 0.0])
-        row[0] += outcome.passed
-        row[1] += 1
-        row[2] += outcome.points if outcome.passed else 0.0
-        row[3] += outcome.points
-    ordered = sorted(rows, key=lambda task: [int(part) for part in task.split(".") if part.isdigit()])
-    return [(task, _title(task), *rows[task]) for task in ordered]
-
-
-def _title(task: str) -> str:
-    try:
-        return topic_of_task(task).tasks[task]
-    except KeyError:
-        return ""
 
 
 def hidden_points(task: str) -> float:
@@ -132,9 +72,9 @@ def markdown_summary(outcomes: list[Outcome], limit: int = SUMMARY_LIMIT, status
     if status:
         lines += [status, ""]
     lines += ["| task | what | tests | public points | hidden points |", "|---|---|---|---|---|"]
-    for task, title, passed, total, got, top in task_table(outcomes):
-        lines.append(f"| {'✅' if passed == total else '❌'} {task} | {title} | {passed}/{total} | {got:g}/{top:g} "
-                     f"| {hidden_points(task):g} |")
+    for row in task_rows(outcomes):
+        lines.append(f"| {'✅' if row.done else '❌'} {row.task} | {row.title} | {row.passed}/{row.tests} "
+                     f"| {row.earned:g}/{row.possible:g} | {hidden_points(row.task):g} |")
     text = "\n".join(lines) + "\n"
     failures = [o for o in outcomes if not o.passed]
     if failures:
@@ -146,11 +86,6 @@ def markdown_summary(outcomes: list[Outcome], limit: int = SUMMARY_LIMIT, status
             break
         text += block
     return text
-
-
-def fence_safe(text: str) -> str:
-    """Text that cannot close a Markdown code fence or open a new one."""
-    return text.replace("```", "'''")
 
 
 def default_tests() -> str:
@@ -172,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--junit", type=Path, help="also write a JUnit XML report here")
     args = parser.parse_args(argv)
 
-    recorder = OutcomeRecorder()
+    recorder = OutcomeRecorder(writes_task_table=True)
     pytest_args = [args.tests or default_tests(), "-q", "-p", "no:cacheprovider"]
     if args.submission:
         pytest_args.append(f"--submission={args.submission}")
@@ -188,10 +123,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"::{fence}::", flush=True)
     status, why = exit_status(code, recorder.outcomes)
     print()
-    for task, title, passed, total, got, top in task_table(recorder.outcomes):
-        mark = "done " if passed == total else "to do"
-        print(f"{mark}  Task {task:<4} {passed:>2}/{total:<2} tests  {got:>4g}/{top:<4g} public points  "
-              f"+{hidden_points(task):>3g} hidden  {title}")
+    for row in task_rows(recorder.outcomes):
+        mark = "done " if row.done else "to do"
+        print(f"{mark}  Task {row.task:<4} {row.passed:>2}/{row.tests:<2} tests  {row.earned:>4g}/{row.possible:<4g} "
+              f"public points  +{hidden_points(row.task):>3g} hidden  {row.title}")
     if recorder.outcomes:
         print(totals_line(recorder.outcomes))
     print(why)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from hardway.outcomes import with_task
 from hardway.plaindata import Opaque, TensorRecord
 from hardway.snippets import one_line
 
@@ -50,8 +51,7 @@ def fail(call: str, got: Any, expected: str, hint: str = "") -> None:
     """Raise the standard teaching message."""
     __tracebackhide__ = True
     task = current_task.get()
-    prefix = f"Task {task}: " if task else ""
-    message = f"{prefix}`{one_line(call, limit=1000)}` gave {_show(got)}; expected {expected}."
+    message = with_task(task, f"`{one_line(call, limit=1000)}` gave {_show(got)}; expected {expected}.")
     if hint:
         message += f"\nHint: {hint}"
     raise ExpectationFailed(message)
@@ -159,9 +159,11 @@ def _all_close(got: Any, expected: Any, rtol: float, atol: float) -> bool:
     if isinstance(got, TensorRecord) and isinstance(expected, TensorRecord):
         got, expected = got.data, expected.data
     if isinstance(got, dict) and isinstance(expected, dict):
-        return got.keys() == expected.keys() and all(_all_close(got[key], expected[key], rtol, atol) for key in expected)
+        return got.keys() == expected.keys() and all(_all_close(got[key], expected[key], rtol, atol)
+                                                     for key in expected)
     if isinstance(got, (list, tuple)) and isinstance(expected, (list, tuple)):
-        return len(got) == len(expected) and all(_all_close(g, e, rtol, atol) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(_all_close(g, e, rtol, atol)
+                                                 for g, e in zip(got, expected, strict=True))
     both_arrays = isinstance(got, np.ndarray) and isinstance(expected, np.ndarray)
     both_numbers = _is_number(got) and _is_number(expected)
     both_complex = _is_complex(got) and _is_complex(expected)
@@ -189,7 +191,7 @@ def _same(got: Any, expected: Any) -> bool:
     if type(got) is not type(expected):
         return False
     if isinstance(expected, (list, tuple)):
-        return len(got) == len(expected) and all(_same(g, e) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(_same(g, e) for g, e in zip(got, expected, strict=True))
     if isinstance(expected, dict):
         return got.keys() == expected.keys() and all(_same(got[key], expected[key]) for key in expected)
     if isinstance(expected, TensorRecord):

@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 
 from hardway.catalogue import Topic, topic_of_task
-from hardway.check import OutcomeRecorder
-from hardway.pytest_plugin import task_marker
+from hardway.outcomes import with_task
+from hardway.pytest_plugin import OutcomeRecorder, keep_tasks
 from hardway.submission import InProcessSubmission, Submission
 
 
@@ -47,9 +47,7 @@ class NotebookSubmission:
         return self.submission
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        chosen = [item for item in items if (task_marker(item) or ("",))[0] == self.task]
-        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
-        items[:] = chosen
+        keep_tasks(config, items, {self.task})
 
 
 def public_tests(topic: Topic) -> Path:
@@ -80,9 +78,9 @@ def check_task(task: str, namespace: dict[str, Any], *, seed: int | None = None)
     for outcome in outcomes:
         if not outcome.passed:
             print(f"✗ {outcome.name}\n{outcome.message}\n")
-    earned = round(sum(outcome.points for outcome in outcomes if outcome.passed), 6)
+    earned = round(sum(outcome.earned for outcome in outcomes), 6)
     possible = round(sum(outcome.points for outcome in outcomes), 6)
     passed = sum(outcome.passed for outcome in outcomes)
-    print(f"Task {task}: {passed}/{len(outcomes)} public tests passed, {earned:g}/{possible:g} public points. "
-          "Your grade comes from the grader, which also runs hidden tests with new inputs.")
+    print(with_task(task, f"{passed}/{len(outcomes)} public tests passed, {earned:g}/{possible:g} public points. "
+                          "Your grade comes from the grader, which also runs hidden tests with new inputs."))
     return earned

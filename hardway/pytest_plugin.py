@@ -17,18 +17,18 @@ import os
 import re
 import secrets
 import zlib
-from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
 import numpy as np
 import pytest
 
 from hardway.catalogue import Topic, topic_of_task
 from hardway.expect import ExpectationFailed, current_task
+from hardway.outcomes import UNMARKED, Outcome, task_rows, with_task
 from hardway.snippets import one_line
 from hardway.submission import (InProcessSubmission, StudentCodeRaised, Submission, SubmissionError,
-                                 as_reported)
+                                 SubmissionImportFailed, SubmissionNotFound, SubmissionPolicyError, as_reported)
 
 
 class HardwayHooks:
@@ -56,7 +56,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(id, points=1): the exercise task a test checks, and its points")
     if config.getoption("grading_seed") is None:
         config.option.grading_seed = secrets.randbelow(2**31)
-    config.stash[_outcomes_key] = defaultdict(list)
+    recorders = [plugin for plugin in config.pluginmanager.get_plugins() if isinstance(plugin, OutcomeRecorder)]
+    if not recorders:  # plain `pytest`: keep the outcomes for the task table
+        recorders.append(OutcomeRecorder())
+        config.pluginmanager.register(recorders[0], "hardway-outcomes")
+    config.stash[_recorder_key] = recorders[0]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -99,6 +103,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.stash[_device_weight] = 1.0 if str(params["device"]) == GRADED_DEVICE else 0.0
 
 
+def keep_tasks(config: pytest.Config, items: list[pytest.Item], tasks: Collection[str]) -> None:
+    """Keep only the tests of `tasks` in `items`, and tell pytest (and its summary) which were deselected."""
+    chosen = [item for item in items if (task_marker(item) or ("",))[0] in tasks]
+    kept = {id(item) for item in chosen}
+    config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+    items[:] = chosen
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     seeds = metafunc.config.getoption("grading_seeds")
     if seeds and "grading_seed" in metafunc.fixturenames:
@@ -136,7 +148,12 @@ def _hardway_pool(pytestconfig: pytest.Config) -> Iterator[SubmissionPool]:
     pool.close()
 
 
-def submission_directory(request: pytest.FixtureRequest) -> Path:
+def tested_modules_folder(request: pytest.FixtureRequest) -> Path:
+    """Where the tests look for the exercise modules: `--submission`, or the folder above the test file.
+
+    This is the test's side only. The grader decides where a submission keeps its modules
+    (`autograder.intake.locate_modules`), copies them into a private folder and passes that with `--submission`.
+    """
     chosen = request.config.getoption("submission")
     if chosen:
         return Path(chosen)
@@ -149,7 +166,7 @@ def submission(request: pytest.FixtureRequest, _hardway_pool: SubmissionPool) ->
     """The student's module for this test's task, ready to `run` snippets."""
     marked = task_marker(request.node)
     assert marked is not None  # guaranteed by pytest_collection_modifyitems
-    return _hardway_pool.get(topic_of_task(marked[0]), submission_directory(request))
+    return _hardway_pool.get(topic_of_task(marked[0]), tested_modules_folder(request))
 
 
 @pytest.fixture(scope="session")
@@ -166,7 +183,43 @@ def rng(request: pytest.FixtureRequest, grading_seed: int) -> np.random.Generato
 
 # -- reports ----------------------------------------------------------------------------
 
-_outcomes_key = pytest.StashKey[dict[str, list[bool]]]()
+#: Failures that stop every test of an exercise: no test can say anything until the student fixes them.
+BROKEN = (SubmissionImportFailed, SubmissionNotFound, SubmissionPolicyError)
+
+
+class OutcomeRecorder:
+    """A pytest plugin object that keeps what became of each test, as `Outcome`s in the order the tests ran.
+
+    The one place an `Outcome` is made. Plain `pytest` gets one for its task table (see `pytest_configure`);
+    `hardway.check`, `check_task` and the grader bring their own. The grader's (`GradingPlugin`) overrides
+    `outcome` to say failures in its own words and add what the student's code printed.
+    """
+
+    def __init__(self, *, writes_task_table: bool = False) -> None:
+        #: The caller prints the task table itself (with points), so this plugin leaves its own out.
+        self.writes_task_table = writes_task_table
+        self.outcomes: list[Outcome] = []
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees the report after the plugin explained it
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        if report.when == "call" or (report.failed and report.when == "setup"):
+            error = call.excinfo.value if report.failed and call.excinfo is not None else None
+            self.record(item, self.outcome(item, report, error))
+        return report
+
+    def outcome(self, item: pytest.Item, report: pytest.TestReport, error: BaseException | None) -> Outcome:
+        """What became of `item`; `error` is what it raised, when it failed."""
+        task, points = task_marker(item) or (UNMARKED, 0.0)
+        return Outcome(name=item.name, task=task, points=points, passed=report.passed,
+                       message="" if report.passed else str(report.longreprtext), duration_s=report.duration,
+                       broken=error is not None and isinstance(as_reported(error) or error, BROKEN))
+
+    def record(self, item: pytest.Item, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+
+_recorder_key = pytest.StashKey[OutcomeRecorder]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -184,7 +237,6 @@ STUB_MESSAGE = re.compile(r"Task (\d+\.\d+): (.*)", re.DOTALL)
 
 def explain_failure(error: BaseException, task: str) -> str | None:
     """A short, student-facing account of a failure, or None to keep pytest's own report."""
-    prefix = f"Task {task}: " if task else ""
     if isinstance(error, ExpectationFailed):
         return str(error)
     if isinstance(error, NotImplementedError) or (
@@ -196,13 +248,13 @@ def explain_failure(error: BaseException, task: str) -> str | None:
             notes = f"\n(while running the test snippet: {one_line(error.snippet)})"
         stub = STUB_MESSAGE.match(message)
         if stub and stub.group(1) != task:
-            return f"{prefix}this test needs Task {stub.group(1)} first: {stub.group(2)}{notes}"
-        return f"{prefix}not done yet: {stub.group(2) if stub else message or 'NotImplementedError'}{notes}"
+            return with_task(task, f"this test needs Task {stub.group(1)} first: {stub.group(2)}{notes}")
+        return with_task(task, f"not done yet: {stub.group(2) if stub else message or 'NotImplementedError'}{notes}")
     if isinstance(error, StudentCodeRaised):
         where = f"\nWhere, in your code:\n{error.traceback.rstrip()}" if error.traceback.strip() else ""
-        return f"{prefix}{error}{where}"
+        return with_task(task, f"{error}{where}")
     if isinstance(error, SubmissionError):
-        return f"{prefix}{error}"
+        return with_task(task, str(error))
     return None
 
 
@@ -210,8 +262,6 @@ def explain_failure(error: BaseException, task: str) -> str | None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     marked = task_marker(item)
-    if marked and (report.when == "call" or (report.when == "setup" and report.failed)):
-        item.config.stash[_outcomes_key][marked[0]].append(report.passed)
     if report.failed and call.excinfo is not None and marked:
         # An exception from the student's code run in-process reads as the grader reports it: what was called,
         # then their own frames. `call.excinfo` is left alone, so `pytest --pdb` still stops in their code.
@@ -233,13 +283,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Ite
 
 
 def write_task_table(terminalreporter: Any, config: pytest.Config) -> None:
-    outcomes = config.stash.get(_outcomes_key, {})
-    if not outcomes or any(getattr(p, "writes_task_table", False) for p in config.pluginmanager.get_plugins()):
-        return  # nothing ran, or `python -m hardway.check` prints its own table, with points
+    recorder = config.stash.get(_recorder_key, None)
+    if recorder is None or recorder.writes_task_table:
+        return  # not configured, or `python -m hardway.check` prints its own table, with points
+    rows = task_rows([outcome for outcome in recorder.outcomes if outcome.task != UNMARKED])
+    if not rows:
+        return  # no task's test ran
     terminalreporter.section("tasks")
-    for task in sorted(outcomes, key=lambda t: [int(p) for p in t.split(".")]):
-        results = outcomes[task]
-        passed = sum(results)
-        mark = "done" if passed == len(results) else "to do"
-        title = topic_of_task(task).tasks[task]
-        terminalreporter.write_line(f"  {mark:>5}  Task {task}  {passed}/{len(results)} tests  {title}")
+    for row in rows:
+        mark = "done" if row.done else "to do"
+        terminalreporter.write_line(f"  {mark:>5}  Task {row.task}  {row.passed}/{row.tests} tests  {row.title}")
