@@ -120,3 +120,20 @@ def call(submission: Any, shown: str, expression: str, setup: str = "",
         if hint is None or name == "NotImplementedError":
             raise  # no known fix: the traceback says more
         expect.fail(shown, f"{name}: {message[:300]}", "a result, not an error", hint)
+
+
+# -- checks of what a descent loop hands the function it minimises -------------------------------------------
+
+
+def check_f_got_leaves(shown: str, seen: list[tuple[bool, bool, bool]]) -> None:
+    """Each call of f received a leaf that requires grad: `seen` holds (is_leaf, grad_fn is None, requires_grad)."""
+    __tracebackhide__ = True
+    for number, (is_leaf, no_grad_fn, requires_grad) in enumerate(seen, start=1):
+        if not (is_leaf and no_grad_fn):
+            expect.fail(f"call {number} of f in {shown}", "an x that is not a leaf (it has a grad_fn)",
+                        "a leaf tensor every time",
+                        "x is not a leaf: the update ran outside torch.no_grad(), so x became the output of a graph "
+                        "that grows with every step. Update in place inside `with torch.no_grad():`")
+        if not requires_grad:
+            expect.fail(f"call {number} of f in {shown}", "an x with requires_grad=False", "an x that requires grad",
+                        "make x a leaf with requires_grad=True before the loop")

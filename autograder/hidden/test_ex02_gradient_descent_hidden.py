@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -50,6 +51,17 @@ def shown(array: np.ndarray) -> list:
     return np.round(np.asarray(array, dtype=float), 6).tolist()
 
 
+def random_rosenbrock_inputs(rng: np.random.Generator, size: int) -> dict[str, Any]:
+    """Arrays x and y of `size` points in [-2, 2], a in [-2, 2] and b in [1, 200]: Rosenbrock's inputs."""
+    x, y = rng.uniform(-2.0, 2.0, size=(2, size))
+    return {"x": x, "y": y, "a": float(rng.uniform(-2.0, 2.0)), "b": float(rng.uniform(1.0, 200.0))}
+
+
+def shown_inputs(inputs: dict[str, Any]) -> str:
+    """Rosenbrock's inputs as a message shows them: the arrays rounded, the parameters exact."""
+    return f"x = {shown(inputs['x'])}, y = {shown(inputs['y'])}, a = {inputs['a']!r}, b = {inputs['b']!r}"
+
+
 # -- 2.1 ----------------------------------------------------------------------------------------
 
 
@@ -70,27 +82,25 @@ def rosenbrock_hint(got, x, y, a, b) -> str:
 @pytest.mark.task("2.1")
 def test_rosenbrock_on_random_points_and_parameters(submission, reference, rng):
     for _ in range(CASES):
-        x, y = rng.uniform(-2.0, 2.0, size=(2, 6))
-        a, b = float(rng.uniform(-2.0, 2.0)), float(rng.uniform(1.0, 200.0))
+        inputs = random_rosenbrock_inputs(rng, 6)
+        x, y, a, b = inputs.values()
         call = "rosenbrock(x, y, a=a, b=b), rosenbrock(float(x[0]), float(y[0]), a, b)"
-        inputs = {"x": x, "y": y, "a": a, "b": b}
         oracle = (rosenbrock_expanded(x, y, a, b), float(rosenbrock_expanded(x[0], y[0], a, b)))
         expected = agreed(oracle, reference.run(call, **inputs))
-        expect.close(f"{call} with x = {shown(x)}, y = {shown(y)}, a = {a!r}, b = {b!r}",
-                     submission.run(call, **inputs), expected, rtol=1e-9, atol=1e-9,
+        expect.close(f"{call} with {shown_inputs(inputs)}", submission.run(call, **inputs), expected,
+                     rtol=1e-9, atol=1e-9,
                      hint="(a - x)^2 + b (y - x^2)^2, using the a and b you are given")
 
 
 @pytest.mark.task("2.1", points=2)
 def test_rosenbrock_gradient_on_random_arrays(submission, reference, rng):
     for _ in range(CASES):
-        x, y = rng.uniform(-2.0, 2.0, size=(2, 5))
-        a, b = float(rng.uniform(-2.0, 2.0)), float(rng.uniform(1.0, 200.0))
+        inputs = random_rosenbrock_inputs(rng, 5)
+        x, y, a, b = inputs.values()
         call = "rosenbrock_grad(x, y, a, b)"
-        inputs = {"x": x, "y": y, "a": a, "b": b}
         expected = agreed(rosenbrock_gradient_expanded(x, y, a, b), reference.run(call, **inputs))
         got = submission.run(call, **inputs)
-        expect.close(f"{call} with x = {shown(x)}, y = {shown(y)}, a = {a!r}, b = {b!r}", got, expected,
+        expect.close(f"{call} with {shown_inputs(inputs)}", got, expected,
                      rtol=1e-9, atol=1e-8, hint=rosenbrock_hint(got, x, y, a, b))
 
 

@@ -42,7 +42,7 @@ from autograder.hidden.oracles_ex03 import (
 )
 from hardway import expect
 from hardway.plaindata import TensorRecord
-from hardway.testkit_ex03 import FLOAT_HINT, KNOWN_ERRORS, MISTAKE_HINTS, call
+from hardway.testkit_ex03 import FLOAT_HINT, KNOWN_ERRORS, MISTAKE_HINTS, call, check_f_got_leaves
 
 #: Tolerances for float64 loops: rounding differences stay far below these.
 PATH_RTOL, PATH_ATOL = 1e-7, 1e-9
@@ -215,15 +215,7 @@ def test_descend_updates_a_leaf_under_no_grad_and_returns_it_detached(submission
                                      setup=setup, **inputs)
         reference_seen = reference.run(f"{setup}\n{expression}\nseen", **inputs)
         agreed(1.0, float(all(all(flags) for flags in reference_seen)))  # the reference hands f a leaf each time
-        for number, (is_leaf, no_grad_fn, requires_grad) in enumerate(seen, start=1):
-            if not (is_leaf and no_grad_fn):
-                expect.fail(f"call {number} of f in {shown}", "an x that is not a leaf (it has a grad_fn)",
-                            "a leaf tensor every time",
-                            "x is not a leaf: the update ran outside torch.no_grad(), so x became the output of a "
-                            "graph that grows with every step. Update in place inside `with torch.no_grad():`")
-            if not requires_grad:
-                expect.fail(f"call {number} of f in {shown}", "an x with requires_grad=False",
-                            "an x that requires grad", "make x a leaf with requires_grad=True before the loop")
+        check_f_got_leaves(shown, seen)
         if not start_kept:
             expect.fail(shown, "a start tensor that had changed after the call", "x0 left unchanged",
                         "copy x0 first (x0.detach().clone()): the caller's tensor must stay unchanged")

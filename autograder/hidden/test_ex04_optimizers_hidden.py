@@ -306,8 +306,17 @@ def _update_loop(rule: str) -> str:
             f"    {rule}\n" + PARAMETERS)
 
 
-def _torch_steps(model: Any, x: Any, y: Any, optimizer: Any, rates: list[float], keep: list[list[bool]]) -> Any:
-    """The same steps taken by a torch.optim optimizer: the yardstick for the rules by hand."""
+def _torch_steps(build_model: str, inputs: dict[str, Any], optimizer: str, **options: Any) -> Any:
+    """The steps of `inputs` (rates, gradients kept) taken by torch.optim's own `optimizer` on the same model.
+
+    The yardstick for the rules by hand: the model is built from `build_model` as the snippet builds it.
+    """
+    import torch
+
+    model = build(build_model, seed=inputs["seed"], device=inputs["device"])["model"]
+    x, y = tensors(inputs["xs"], inputs["ys"], inputs["device"])
+    optimizer = getattr(torch.optim, optimizer)(model.parameters(), **options)
+    rates, keep = inputs["rates"], inputs["keep"]
     for step, rate in enumerate(rates):
         for group in optimizer.param_groups:
             group["lr"] = rate
@@ -356,12 +365,7 @@ def test_sgd_step_matches_torch_on_random_problems(submission, reference, rng, d
         keep = _everyone_every_step(steps, _count_parameters(build_model))
         inputs = {"seed": seed, "xs": xs, "ys": ys, "rates": [lr] * steps, "momentum": momentum, "steps": steps,
                   "keep": keep, "device": device}
-        mine = build(build_model, seed=seed, device=device)["model"]
-        x, y = tensors(xs, ys, device)
-        import torch
-
-        oracle = _torch_steps(mine, x, y, torch.optim.SGD(mine.parameters(), lr=lr, momentum=momentum),
-                              [lr] * steps, keep)
+        oracle = _torch_steps(build_model, inputs, "SGD", lr=lr, momentum=momentum)
         expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
         expect.close(f"{call}  # lr = {lr!r}, momentum = {momentum!r}, steps = {steps}",
                      submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL, hint=SGD_HINT)
@@ -377,11 +381,7 @@ def test_sgd_step_follows_torch_when_lr_changes_and_gradients_are_missing(submis
             + _update_loop("buffers = sgd_step(model.parameters(), lr=lr, momentum=momentum, buffers=buffers)"))
     inputs = {"seed": seed, "xs": xs, "ys": ys, "rates": rates, "momentum": momentum, "steps": steps, "keep": keep,
               "device": device}
-    mine = build(build_model, seed=seed, device=device)["model"]
-    x, y = tensors(xs, ys, device)
-    import torch
-
-    oracle = _torch_steps(mine, x, y, torch.optim.SGD(mine.parameters(), lr=rates[0], momentum=momentum), rates, keep)
+    oracle = _torch_steps(build_model, inputs, "SGD", lr=rates[0], momentum=momentum)
     expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
     expect.close(f"{call}  # lr per step = {rates}, momentum = {momentum!r}, no gradient where keep is False: {keep}",
                  submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL,
@@ -401,12 +401,7 @@ def test_adam_step_matches_torch_on_random_problems(submission, reference, rng, 
         keep = _everyone_every_step(steps, _count_parameters(build_model))
         inputs = {"seed": seed, "xs": xs, "ys": ys, "rates": [lr] * steps, "betas": betas, "eps": eps,
                   "steps": steps, "keep": keep, "device": device}
-        mine = build(build_model, seed=seed, device=device)["model"]
-        x, y = tensors(xs, ys, device)
-        import torch
-
-        oracle = _torch_steps(mine, x, y, torch.optim.Adam(mine.parameters(), lr=lr, betas=betas, eps=eps),
-                              [lr] * steps, keep)
+        oracle = _torch_steps(build_model, inputs, "Adam", lr=lr, betas=betas, eps=eps)
         expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
         expect.close(f"{call}  # lr = {lr!r}, betas = {betas}, eps = {eps!r}, steps = {steps}",
                      submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL, hint=ADAM_HINT)
@@ -422,11 +417,7 @@ def test_adam_step_counts_steps_per_parameter(submission, reference, rng, device
             + _update_loop("adam_step(model.parameters(), state, lr=lr, betas=betas)"))
     inputs = {"seed": seed, "xs": xs, "ys": ys, "rates": [lr] * steps, "betas": betas, "steps": steps, "keep": keep,
               "device": device}
-    mine = build(build_model, seed=seed, device=device)["model"]
-    x, y = tensors(xs, ys, device)
-    import torch
-
-    oracle = _torch_steps(mine, x, y, torch.optim.Adam(mine.parameters(), lr=lr, betas=betas), [lr] * steps, keep)
+    oracle = _torch_steps(build_model, inputs, "Adam", lr=lr, betas=betas)
     expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
     expect.close(f"{call}  # lr = {lr!r}, betas = {betas}, steps = {steps}, no gradient where keep is False: {keep}",
                  submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL,

@@ -17,7 +17,8 @@ import pytest
 
 from hardway import expect
 from hardway.plaindata import TensorRecord
-from hardway.testkit_ex03 import FLOAT_HINT, KNOWN_ERRORS, MISTAKE_HINTS
+from hardway.testkit import attempt
+from hardway.testkit_ex03 import FLOAT_HINT, KNOWN_ERRORS, MISTAKE_HINTS, check_f_got_leaves
 from hardway.testkit_ex03 import call as call_with_hints
 
 #: Every snippet builds its tensors with T(...): float64 on the CPU.
@@ -188,15 +189,7 @@ def test_descend_hands_f_a_leaf_and_returns_a_detached_copy(submission):
     expression = "descend(recording, start, 0.1, max_steps=5, grad_tol=1e-9)"
     shown = f"{expression} with start = T([3.0, 1.0]), recording what f receives"
     got, seen, start_after = call(submission, shown, f"({expression}, seen, start.tolist())", setup)
-    for number, (is_leaf, no_grad_fn, requires_grad) in enumerate(seen, start=1):
-        if not (is_leaf and no_grad_fn):
-            expect.fail(f"call {number} of f in {shown}", "an x that is not a leaf (it has a grad_fn)",
-                        "a leaf tensor every time",
-                        "x is not a leaf: the update ran outside torch.no_grad(), so x became the output of a graph "
-                        "that grows with every step. Update in place inside `with torch.no_grad():`")
-        if not requires_grad:
-            expect.fail(f"call {number} of f in {shown}", "an x with requires_grad=False", "an x that requires grad",
-                        "make x a leaf with requires_grad=True before the loop")
+    check_f_got_leaves(shown, seen)
     if start_after != [3.0, 1.0]:
         expect.fail(shown, f"start changed to {start_after}", "start left unchanged",
                     "copy x0 first (x0.detach().clone()): the caller's tensor must stay unchanged")
@@ -534,23 +527,27 @@ def test_gradient_or_none_tells_which_computations_let_gradients_flow(submission
 
 # -- Task 3.9: tensors from numpy, dtypes and devices --------------------------------------------
 
-#: Runs `action` and gives back (error, None) or (None, its value); an unfinished stub still stops the test.
-ATTEMPT = """
-import numpy as np
-def attempt(action):
-    try:
-        return None, action()
-    except NotImplementedError as error:
-        if str(error).startswith("Task "):
-            raise
-        return ("NotImplementedError", str(error)), None
-    except Exception as error:
-        return (type(error).__name__, str(error)), None
 def facts(value):
+    """(device, dtype, shape) of a tensor, as text; the type's name of anything else."""
+    import torch
+
     if isinstance(value, torch.Tensor):
         return (str(value.device), str(value.dtype), tuple(value.shape))
     return type(value).__name__
-"""
+
+
+def standardize_on_meta(standardize):
+    """(error, None) or (None, the result's facts) for standardize(np.arange(6.0).reshape(2, 3), 'meta')."""
+    error, result = attempt(lambda: standardize(np.arange(6.0).reshape(2, 3), "meta"))
+    return error, facts(result)
+
+
+def to_numpy_on_meta(to_numpy):
+    """The error to_numpy raises for a tensor on the meta device that requires grad, or None."""
+    import torch
+
+    t = torch.zeros(2, 3, device="meta", requires_grad=True)
+    return attempt(lambda: to_numpy(t))[0]
 
 
 def standardized(shown, got, shape, device="cpu"):
@@ -597,8 +594,7 @@ def test_standardize_leaves_a_float32_array_alone(submission):
 @pytest.mark.task("3.9")
 def test_standardize_puts_the_data_on_the_device_it_is_given(submission):
     shown = "standardize(np.arange(6.0).reshape(2, 3), 'meta'), on torch's meta device (no numbers, only shapes)"
-    error, result = call(submission, shown, "error, result = attempt(lambda: standardize(np.arange(6.0).reshape(2, 3), "
-                         "'meta'))\n(error, facts(result))", setup=f"import torch\n{ATTEMPT}")
+    error, result = submission.call(standardize_on_meta)
     if error is not None:
         hint = ("build the result with tensor operations only: meta tensors hold no numbers, so .item(), float() "
                 "or .numpy() on them fail") if "meta" in error[1] else "move the data with .to(device)"
@@ -627,8 +623,7 @@ def test_to_numpy_detaches_and_keeps_the_dtype(submission):
 @pytest.mark.task("3.9")
 def test_to_numpy_copies_to_the_cpu_before_converting(submission):
     shown = "to_numpy(torch.zeros(2, 3, device='meta', requires_grad=True)), on torch's meta device"
-    setup = f"import torch\n{ATTEMPT}\nt = torch.zeros(2, 3, device='meta', requires_grad=True)"
-    error = call(submission, shown, "attempt(lambda: to_numpy(t))[0]", setup=setup)
+    error = submission.call(to_numpy_on_meta)
     # Meta tensors hold no numbers: copying one to the CPU is where a correct to_numpy stops, with this error.
     if error is None or "Cannot copy out of meta tensor" not in error[1]:
         got = "no error" if error is None else f"{error[0]}: {error[1][:300]}"

@@ -448,26 +448,29 @@ def test_sgd_step_follows_torch_when_lr_changes_and_a_gradient_is_missing(submis
                                  "is skipped and keeps its buffer")
 
 
-AFRESH = """
-def one_run():
-    params = [torch.tensor(value, requires_grad=True) for value in start]
-    buffers = None
-    for step, step_gradients in enumerate(gradients):
-        for p, g in zip(params, step_gradients):
-            p.grad = torch.tensor(g)
-        if step == 0:
-            buffers = sgd_step(params, lr=0.1, momentum=0.9)  # the first step: no buffers passed
-        else:
-            buffers = sgd_step(params, lr=0.1, momentum=0.9, buffers=buffers)
-    return [p.detach().numpy() for p in params]
-one_run(), one_run()
-"""
+def two_runs_from_scratch(sgd_step, start, gradients):
+    """The parameters after each of two runs of sgd_step from `start`, each beginning without buffers."""
+    import torch
+
+    def one_run():
+        params = [torch.tensor(value, requires_grad=True) for value in start]
+        buffers = None
+        for step, step_gradients in enumerate(gradients):
+            for p, g in zip(params, step_gradients, strict=True):
+                p.grad = torch.tensor(g)
+            if step == 0:
+                buffers = sgd_step(params, lr=0.1, momentum=0.9)  # the first step: no buffers passed
+            else:
+                buffers = sgd_step(params, lr=0.1, momentum=0.9, buffers=buffers)
+        return [p.detach().numpy() for p in params]
+
+    return one_run(), one_run()
 
 
 @pytest.mark.task("4.4")
 def test_every_run_starts_afresh(submission):
     call = "two runs of sgd_step, each calling sgd_step(params, lr=0.1, momentum=0.9) first, without buffers"
-    first, second = submission.run(IMPORTS + AFRESH, start=START, gradients=GRADIENTS[:4])
+    first, second = submission.call(two_runs_from_scratch, start=START, gradients=GRADIENTS[:4])
     expected = torch_steps(torch.optim.SGD, GRADIENTS[:4], [0.1] * 4, momentum=0.9)
     afresh = ("without buffers (None, the default) a step starts afresh, whatever earlier calls did: keep no "
               "state between calls but the list you return. A mutable default argument (buffers=[]) is created "
@@ -833,27 +836,37 @@ def test_lr_for_summed_loss_by_hand(submission):
                        hint="raise ValueError for a name you do not know, and list the valid ones in the message")
 
 
-SUMMED = """
-def run(reduction, rate):
+def summed_and_mean_runs(train_minibatch, make_loader, lr_for_summed_loss, seed, xs, ys, name, lr):
+    """The parameters at the start, after 2 epochs of optimizer `name` on the mean loss at `lr`, and after 2 on
+    the summed loss at lr_for_summed_loss(name, lr, 5): 20 rows in 4 batches of 5, torch.optim's own optimizer."""
+    import torch
+    from torch import nn
+
+    x, y = torch.tensor(xs), torch.tensor(ys)
+    kinds = {"sgd": torch.optim.SGD, "momentum": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9),
+             "adam": torch.optim.Adam}
+
+    def run(reduction, rate):
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1), nn.Flatten(0, 1)).double()
+        optimizer = kinds[name](model.parameters(), lr=rate)
+        train_minibatch(model, make_loader(x, y, batch_size=5, seed=0), optimizer, nn.MSELoss(reduction=reduction),
+                        2)
+        return [p.detach().numpy() for p in model.parameters()]
+
     torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1), nn.Flatten(0, 1)).double()
-    optimizer = kinds[name](model.parameters(), lr=rate)
-    train_minibatch(model, make_loader(x, y, batch_size=5, seed=0), optimizer, nn.MSELoss(reduction=reduction), 2)
-    return [p.detach().numpy() for p in model.parameters()]
-kinds = {"sgd": torch.optim.SGD, "momentum": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9),
-         "adam": torch.optim.Adam}
-torch.manual_seed(seed)
-start = [p.detach().numpy() for p in nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double().parameters()]
-start, run("mean", lr), run("sum", lr_for_summed_loss(name, lr, 5))
-"""
+    start = [p.detach().numpy() for p in nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+             .parameters()]
+    return start, run("mean", lr), run("sum", lr_for_summed_loss(name, lr, 5))
 
 
 @pytest.mark.task("4.7", points=2)
 def test_a_summed_loss_at_the_matching_lr_takes_the_mean_s_steps(submission):
     for name, lr in (("sgd", 0.1), ("momentum", 0.05), ("adam", 0.01)):
-        call = (f"{SUMMED.strip()}\n# name = {name!r}, lr = {lr}: 20 rows in 4 batches of 5, 2 epochs, "
-                "torch.optim's own optimizer")
-        start, mean, summed = submission.run(IMPORTS + DATA + SUMMED, seed=12, xs=XS, ys=YS, name=name, lr=lr)
+        call = (f"summed_and_mean_runs(..., name={name!r}, lr={lr}) of the tests: 20 rows in 4 batches of 5, "
+                "2 epochs, torch.optim's own optimizer, on the mean loss at lr and on the summed loss at "
+                f"lr_for_summed_loss({name!r}, {lr}, 5)")
+        start, mean, summed = submission.call(summed_and_mean_runs, seed=12, xs=XS, ys=YS, name=name, lr=lr)
         if isinstance(mean, list) and len(mean) == len(start) and all(
                 np.array_equal(np.asarray(a), b) for a, b in zip(mean, start, strict=False)):
             expect.fail(call, "the parameters of run('mean', lr) never moved", "8 steps taken",
