@@ -41,7 +41,9 @@ class GradingPlugin(OutcomeRecorder):
 
     def __init__(self, report: GradeReport, call_timeout_s: float | None = None,
                  tasks: frozenset[str] | None = None, *, budget: Budget | None = None,
-                 refused: dict[str, str] | None = None) -> None:
+                 refused: dict[str, str] | None = None, topics: list[Topic] | None = None) -> None:
+        #: The topics as the caller gave them (their limits and budgets win over the catalogue's).
+        self.topics = {topic.module: topic for topic in topics or []}
         super().__init__()
         self.report = report
         self.call_timeout_s = call_timeout_s
@@ -53,6 +55,7 @@ class GradingPlugin(OutcomeRecorder):
 
     @pytest.hookimpl
     def pytest_hardway_make_submission(self, config: pytest.Config, topic: Topic, directory: Path) -> Any:
+        topic = self.topics.get(topic.module, topic)
         limits = Limits.for_topic(topic)
         if self.call_timeout_s is not None:
             limits = replace(limits, call_timeout_s=self.call_timeout_s)
@@ -60,6 +63,13 @@ class GradingPlugin(OutcomeRecorder):
                                      refusal=self.refused.get(topic.module))
         self.sandboxes.append(sandbox)
         return sandbox
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Tell the sandboxes which task's budget the coming calls draw from."""
+        marked = task_marker(item)
+        for sandbox in self.sandboxes:
+            sandbox.task = marked[0] if marked else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -175,7 +185,7 @@ def grade(submission_dir: Path, *, seed: int | None = None, topics: list[Topic] 
     intake = take_in(Path(submission_dir), chosen)
     report = GradeReport(submission=str(intake.source), seed=seed, isolation=isolation)
     budget = Budget(budget_s if budget_s is not None else sum(topic.budget_s for topic in chosen))
-    plugin = GradingPlugin(report, call_timeout_s, tasks, budget=budget, refused=intake.refused)
+    plugin = GradingPlugin(report, call_timeout_s, tasks, budget=budget, refused=intake.refused, topics=chosen)
     started = time.perf_counter()
     try:
         exit_code = pytest.main(pytest_arguments(intake.folder, seed, test_files(chosen, include_hidden)),

@@ -41,6 +41,12 @@ class Topic:
     def filename(self) -> str:
         return f"{self.module}.py"
 
+    @property
+    def task_budget_s(self) -> float:
+        """Wall-clock seconds one task's calls may take together: half the exercise's, so that one
+        function that hangs uses up its own task's time and leaves the other tasks theirs."""
+        return self.budget_s / 2
+
 
 TOPICS: tuple[Topic, ...] = (
     Topic(

@@ -146,6 +146,9 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
         self.starts = 0
         self.topic_budget = Budget(self.limits.topic_budget_s, f"exercise {topic.number}")
         self.budget = budget  # shared by every topic of one submission
+        #: The task whose test is running (the grading plugin sets it); its calls also draw from its own budget.
+        self.task: str | None = None
+        self._task_budgets: dict[str, Budget] = {}
         self._worker: Worker | None = None
         self._import_error: SubmissionError | None = None
         self._next_id = 0
@@ -240,7 +243,13 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
     # -- one exchange -----------------------------------------------------------------------
 
     def _budgets(self) -> list[Budget]:
-        return [budget for budget in (self.topic_budget, self.budget) if budget is not None]
+        """The running task's budget (so one hanging function cannot starve the other tasks), the topic's
+        and the submission's."""
+        task_budget = None
+        if self.task is not None:
+            task_budget = self._task_budgets.setdefault(
+                self.task, Budget(self.limits.task_budget_s, f"task {self.task}"))
+        return [budget for budget in (task_budget, self.topic_budget, self.budget) if budget is not None]
 
     def _receive(self, timeout: float, doing: str, max_bytes: int = MAX_REPLY_BYTES) -> dict[str, Any]:
         """Read one reply line within `timeout` seconds (and the budgets), or kill the worker and say why."""

@@ -28,12 +28,14 @@ class Limits:
     call_timeout_s: float = 10.0
     #: Wall-clock seconds all of one topic's calls into the student's code may take together.
     topic_budget_s: float = 120.0
+    #: Wall-clock seconds the calls made by one task's tests may take together (a share of the topic's).
+    task_budget_s: float = 60.0
 
     @classmethod
     def for_topic(cls, topic: Topic) -> "Limits":
         return cls(memory_mib=topic.memory_limit_mib, call_timeout_s=topic.call_timeout_s,
                    file_size_mib=topic.file_size_limit_mib, disk_mib=topic.disk_limit_mib,
-                   topic_budget_s=topic.budget_s)
+                   topic_budget_s=topic.budget_s, task_budget_s=topic.task_budget_s)
 
 
 class BudgetExhausted(Exception):
