@@ -1,8 +1,11 @@
 """The sandbox side of grading: the only process in which a student's code runs.
 
-`autograder.sandbox` starts this module inside the jail (or, where no jail can
-be made, a plain child process) with `python -I -S`, a scrubbed environment and
-a private working folder holding nothing but the student's file. The worker:
+In the jail, `serve` runs in a process forked from a warm zygote
+(`hardway.zygote`), which has already imported the exercise's libraries and
+walled the process off; where no jail can be made, `autograder.sandbox` starts
+this module as a plain child process with `python -I -S`. Either way the
+environment is scrubbed and the working folder holds nothing but the
+student's file. The worker:
 
 1. moves the protocol off stdin/stdout (so a `print` can never forge a reply)
    and sends everything the student writes to a size-capped file;
@@ -17,7 +20,8 @@ The import blocker below is a courtesy that turns a forbidden import into a
 clear message. It is not a wall: the student's code can remove it. The wall is
 the jail's filesystem, which holds no forbidden library at all.
 
-The grader kills this process whenever it misbehaves and starts a new one.
+The grader kills this process whenever it misbehaves and starts a new one
+(in the jail: forks a new one from the zygote).
 """
 
 from __future__ import annotations

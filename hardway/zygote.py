@@ -227,9 +227,14 @@ def lock_down(config: dict[str, Any], source: int) -> None:
     receive_file(source, config["module_path"], config["max_source_bytes"])
 
 
-def run_worker(config: dict[str, Any], requests: int, replies: int, source: int) -> None:
-    """Pid 2 of the new namespace: lock itself down, then serve the grader on its pipes."""
-    _exit_after(lock_down, config, source, report=replies, as_reply=True, then=True)
+def run_worker(config: dict[str, Any], requests: int, replies: int, source: int, status: int) -> None:
+    """Pid 2 of the new namespace: lock itself down, then serve the grader on its pipes.
+
+    A failure to lock down is reported on the status pipe, which the worker
+    closes before it receives the student's file, so no student can forge one.
+    """
+    _exit_after(lock_down, config, source, report=status, then=True)
+    os.close(status)
     if config.get("probe"):  # the grader only asks whether the walls can be built here
         os.write(replies, b'{"ready": true}\n')
         os._exit(0)
@@ -254,8 +259,7 @@ def run_init(config: dict[str, Any], requests: int, replies: int, source: int, s
     fresh_folders(config["fresh_folders"])
     worker = os.fork()
     if worker == 0:
-        os.close(status)
-        run_worker(config, requests, replies, source)
+        run_worker(config, requests, replies, source, status)
     for fd in (requests, replies, source):
         os.close(fd)
     for number in signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD}:
@@ -281,12 +285,12 @@ def run_c1(config: dict[str, Any], requests: int, replies: int, source: int, sta
     os._exit(0)
 
 
-def _exit_after(step: Any, *arguments: Any, report: int, as_reply: bool = False, then: bool = False) -> None:
+def _exit_after(step: Any, *arguments: Any, report: int, then: bool = False) -> None:
     """Run one process's step, which never returns into the zygote's code.
 
-    Exit 0 when the step is done (or return, if the process goes on `then`); on failure, write why to `report` (as one
-    line, "error ...", or `as_reply`: as the worker's first reply, a JSON line
-    on the grader's pipe) and exit 70, so the grader can say what went wrong.
+    Exit 0 when the step is done (or return, if the process goes on `then`); on
+    failure, write why to the status pipe `report` (one line, "error ...") and
+    exit 70, so the grader can say what went wrong.
     """
     try:
         step(*arguments)
@@ -294,10 +298,7 @@ def _exit_after(step: Any, *arguments: Any, report: int, as_reply: bool = False,
         try:
             where = traceback.extract_tb(error.__traceback__)[-1]
             text = f"{type(error).__name__}: {error} (in {where.name}, line {where.lineno})"
-            if as_reply:
-                os.write(report, json.dumps({"setup_error": text}).encode() + b"\n")
-            else:
-                os.write(report, f"error {text}\n".encode())
+            os.write(report, f"error {text}\n".encode())
         finally:
             os._exit(70)
     if not then:
@@ -307,7 +308,11 @@ def _exit_after(step: Any, *arguments: Any, report: int, as_reply: bool = False,
 # -- the zygote -----------------------------------------------------------------------------------
 
 class Child:
-    """The worker being served: its namespace's init (our child, once C1 is gone) and its status pipe."""
+    """The worker being served: its namespace's init (our child, once C1 is gone) and its status pipe.
+
+    The pipe carries lines: init's pid (from C1), "error ..." from a step that
+    failed, and the worker's wait status (from init), in whatever order they come.
+    """
 
     def __init__(self, init: int, status: int) -> None:
         self.init = init
@@ -327,14 +332,18 @@ def fork_worker(config: dict[str, Any], fds: list[int], control: socket.socket) 
     for fd in (requests, replies, source, status_write):
         os.close(fd)
     os.waitpid(c1, 0)  # its child, the namespace's init, is ours now (we are a subreaper)
-    first = b""
-    while not first.endswith(b"\n"):
+    child = Child(0, status_read)
+    while not child.init:  # C1's line with init's pid; init's own lines may come first
         chunk = os.read(status_read, 4096)
-        first += chunk
-        if not chunk or first.startswith(b"error"):
+        child.text += chunk
+        numbers = [line for line in child.text.split(b"\n")[:-1] if line.isdigit()]
+        if numbers:
+            child.init = int(numbers[0])
+        elif not chunk:
             os.close(status_read)
-            raise SetupError(0, f"the worker's namespaces could not be made: {first.decode(errors='replace')}")
-    return Child(int(first), status_read)
+            said = child.text.decode(errors="replace").strip()
+            raise SetupError(0, f"the worker's namespaces could not be made: {said}")
+    return child
 
 
 def finish(child: Child) -> dict[str, Any]:
@@ -345,10 +354,12 @@ def finish(child: Child) -> dict[str, Any]:
     """
     os.waitpid(child.init, 0)
     os.close(child.status)
-    text = child.text.decode(errors="replace").strip()
-    if text.startswith("error"):
-        return {"ended": None, "error": text[6:]}
-    return {"ended": os.waitstatus_to_exitcode(int(text)) if text else None}
+    lines = child.text.decode(errors="replace").splitlines()
+    errors = [line[6:] for line in lines if line.startswith("error ")]
+    numbers = [int(line) for line in lines if line.isdigit()][1:]  # the first is init's pid
+    if errors:
+        return {"ended": None, "error": errors[0]}
+    return {"ended": os.waitstatus_to_exitcode(numbers[-1]) if numbers else None}
 
 
 def preload(names: list[str]) -> dict[str, Any]:

@@ -276,3 +276,22 @@ def zygote_gone(pid: int, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_walls_that_cannot_be_built_are_the_grader_s_problem_and_say_why(tmp_path):
+    """A failed step is reported by the zygote (a student cannot forge it), and the zygote serves on."""
+    view = zygote.View(libraries=("numpy",), preload=(), max_processes=64, environment=(("PATH", os.defpath),))
+    mother = zygote.Zygote(view)
+    try:
+        config = zygote.worker_config(EX01.module, Limits(), max_source_bytes=100)
+        config["fresh_folders"]["/no/such/folder"] = {"bytes": 1 << 20, "mode": "0777"}
+        source = tmp_path / "empty.py"
+        source.write_text("")
+        with source.open("rb") as handle:
+            worker = mother.fork(config, handle)
+        assert worker.stdout.read() == b"", "the worker never started"
+        with pytest.raises(zygote.ZygoteFailed, match="could not prepare a worker: .*mount /no/such/folder"):
+            worker.wait()
+        assert mother.alive() and mother.state()["threads"] == 1
+    finally:
+        mother.close()

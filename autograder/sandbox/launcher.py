@@ -211,9 +211,6 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
         except SubmissionError as error:  # a stalled or crashing import is not retried for every test
             self._import_error = type(error)(f"{error} Fix this first: no test can run until the module imports.")
             raise self._import_error from None
-        if hello.get("setup_error"):
-            self.close()
-            raise zygote.ZygoteFailed(f"the grading jail could not prepare a worker: {hello['setup_error']}")
         self._output.append(str(hello.get("output", "")))
         if hello.get("refused"):
             self._refusal = SubmissionPolicyError(str(hello["refused"]))

@@ -166,8 +166,8 @@ class ForkedWorker:
         if self._ended is None:
             try:
                 self._ended = self.zygote._receive(timeout, "ending a worker")
-            except ZygoteFailed as error:
-                self._ended = {"ended": None, "error": str(error)}
+            except ZygoteFailed:  # the zygote died, and the worker with it: nothing more to learn
+                self._ended = {"ended": None}
         return self._ended
 
     def alive(self) -> bool:
@@ -185,8 +185,14 @@ class ForkedWorker:
         return False
 
     def wait(self, timeout: float = ZYGOTE_ANSWER_TIMEOUT_S) -> int | None:
-        """How the worker ended (its return code, negative for a signal), once it has; None if unknown."""
-        return self._take_end(timeout).get("ended")
+        """How the worker ended (its return code, negative for a signal), once it has; None if unknown.
+
+        Raises ZygoteFailed if the worker could not build its walls (the zygote says so; no student can).
+        """
+        ended = self._take_end(timeout)
+        if ended.get("error"):
+            raise ZygoteFailed(f"the grading jail could not prepare a worker: {ended['error']}")
+        return ended.get("ended")
 
     def kill(self) -> None:
         """End the worker and everything it started; the zygote is free again once its namespace is empty."""
