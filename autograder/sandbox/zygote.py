@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -73,12 +74,18 @@ class Zygote:
             self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, start_new_session=True,
                                             preexec_fn=self.process_cap.join if self.process_cap else None)
+        except OSError as error:
+            self._control.close()
+            if self.process_cap is not None:
+                self.process_cap.remove()
+            raise ZygoteFailed(f"the grading jail could not be started ({error})") from None
         finally:
             theirs.close()
         self.facts: dict[str, Any] | None = None
         self.busy = False
 
-    def _receive(self, timeout: float, doing: str) -> dict[str, Any]:
+    def receive(self, timeout: float, doing: str) -> dict[str, Any]:
+        """The zygote's next message; ZygoteFailed (and the zygote closed) if none comes in time."""
         self._control.settimeout(timeout)
         try:
             data = self._control.recv(MAX_MESSAGE)
@@ -91,7 +98,18 @@ class Zygote:
             raise ZygoteFailed(f"the grading jail ended (status {returncode}) while {doing}")
         return json.loads(data)
 
-    def _send(self, message: dict[str, Any], fds: list[int] = ()) -> None:
+    def message_if_any(self) -> dict[str, Any] | None:
+        """The zygote's next message if one is waiting (an empty one if the zygote is gone), else None."""
+        self._control.setblocking(False)
+        try:
+            data = self._control.recv(MAX_MESSAGE)
+        except BlockingIOError:
+            return None
+        except OSError:
+            data = b""
+        return json.loads(data) if data else {}
+
+    def send(self, message: dict[str, Any], fds: list[int] = ()) -> None:
         try:
             socket.send_fds(self._control, [json.dumps(message).encode()], list(fds))
         except OSError as error:
@@ -101,7 +119,7 @@ class Zygote:
     def ready(self) -> dict[str, Any]:
         """Wait for the zygote's libraries to be imported; its facts (seconds, CUDA untouched, threads)."""
         if self.facts is None:
-            facts = self._receive(ZYGOTE_START_TIMEOUT_S, f"importing {', '.join(self.view.preload)}")
+            facts = self.receive(ZYGOTE_START_TIMEOUT_S, f"importing {', '.join(self.view.preload)}")
             if not facts.get("ready"):
                 self.close()
                 raise ZygoteFailed(f"the grading jail could not import its libraries:\n{facts.get('error')}")
@@ -117,8 +135,8 @@ class Zygote:
     def state(self) -> dict[str, Any]:
         """The zygote's facts now (for tests): CUDA still untouched, its thread count, its pid."""
         self.ready()
-        self._send({"state": True})
-        return self._receive(ZYGOTE_ANSWER_TIMEOUT_S, "telling its state")
+        self.send({"state": True})
+        return self.receive(ZYGOTE_ANSWER_TIMEOUT_S, "telling its state")
 
     def fork(self, config: dict[str, Any], source: BinaryIO) -> "ForkedWorker":
         """A new worker for one student's module (`source`); its pipes are the grader's."""
@@ -126,11 +144,11 @@ class Zygote:
         requests_read, requests_write = os.pipe()
         replies_read, replies_write = os.pipe()
         try:
-            self._send({"fork": config}, [requests_read, replies_write, source.fileno()])
+            self.send({"fork": config}, [requests_read, replies_write, source.fileno()])
         finally:
             os.close(requests_read)
             os.close(replies_write)
-        answer = self._receive(ZYGOTE_ANSWER_TIMEOUT_S, "starting a worker")
+        answer = self.receive(ZYGOTE_ANSWER_TIMEOUT_S, "starting a worker")
         if "forked" not in answer:
             os.close(requests_write)
             os.close(replies_read)
@@ -143,7 +161,7 @@ class Zygote:
         """Kill the zygote and every worker in it; remove its cgroup."""
         if self.process.poll() is None:
             try:
-                os.killpg(self.process.pid, 9)
+                os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
             self.process.wait()
@@ -165,7 +183,7 @@ class ForkedWorker:
     def _take_end(self, timeout: float) -> dict[str, Any]:
         if self._ended is None:
             try:
-                self._ended = self.zygote._receive(timeout, "ending a worker")
+                self._ended = self.zygote.receive(timeout, "ending a worker")
             except ZygoteFailed:  # the zygote died, and the worker with it: nothing more to learn
                 self._ended = {"ended": None}
         return self._ended
@@ -174,14 +192,10 @@ class ForkedWorker:
         """Still running: the zygote has not said that it ended (asked without waiting)."""
         if self._ended is not None or not self.zygote.alive():
             return False
-        self.zygote._control.setblocking(False)
-        try:
-            data = self.zygote._control.recv(MAX_MESSAGE)
-        except BlockingIOError:
+        message = self.zygote.message_if_any()
+        if message is None:
             return True
-        except OSError:
-            data = b""
-        self._ended = json.loads(data) if data else {"ended": None}
+        self._ended = message or {"ended": None}
         return False
 
     def wait(self, timeout: float = ZYGOTE_ANSWER_TIMEOUT_S) -> int | None:
@@ -198,7 +212,7 @@ class ForkedWorker:
         """End the worker and everything it started; the zygote is free again once its namespace is empty."""
         if self._ended is None and self.alive():
             try:
-                self.zygote._send({"kill": True})
+                self.zygote.send({"kill": True})
             except ZygoteFailed:
                 pass
         if self.zygote.alive():
@@ -242,12 +256,7 @@ class ZygotePool:
         if zygote is None:
             zygote = Zygote(view_)
             zygotes.append(zygote)
-        zygote.busy = True
-        try:
-            return zygote.fork(config, source)
-        except ZygoteFailed:
-            zygote.busy = False
-            raise
+        return zygote.fork(config, source)
 
     def release(self, zygote: Zygote) -> None:
         """A zygote whose worker ended: closed and forgotten if it died, else kept for the next student."""
