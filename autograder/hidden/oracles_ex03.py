@@ -27,31 +27,6 @@ from hardway.plaindata import TensorRecord
 # -- checking what came back -----------------------------------------------------------------
 
 
-def floats(call_text: str, got: Any, count: int, hint: str) -> None:
-    """`got` is a tuple/list of `count` Python floats."""
-    __tracebackhide__ = True
-    if not isinstance(got, (tuple, list)) or len(got) != count:
-        expect.fail(call_text, got, f"a tuple of {count} Python floats", hint)
-    for item in got:
-        expect.is_float(call_text, item, hint=hint)
-
-
-def descent_result(call_text: str, got: Any) -> tuple[Any, int, list[float]]:
-    """`got` split into (x, steps, history), once it has that shape and those types."""
-    __tracebackhide__ = True
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        expect.fail(call_text, got, "a tuple (x, steps, history)")
-    x_got, steps_got, history_got = got
-    if type(steps_got) is not int:
-        expect.fail(call_text, steps_got, "`steps` as a Python int", "count the updates in a plain int")
-    if not isinstance(history_got, list):
-        expect.fail(call_text, history_got, "`history` as a list of Python floats")
-    for loss in history_got:
-        expect.is_float(f"the losses in the history of {call_text}", loss,
-                        hint="append loss.item() to history, not the loss tensor itself")
-    return x_got, steps_got, history_got
-
-
 def tensor_values(call_text: str, got: Any, shape: tuple[int, ...], device: str, *,
                   not_a_tensor: str = "return a torch tensor here", dtype: str = "float64") -> np.ndarray:
     """The data of a returned tensor after checking it is a detached `dtype` tensor of `shape` on `device`."""

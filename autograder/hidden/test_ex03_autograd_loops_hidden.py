@@ -27,8 +27,6 @@ from autograder.hidden.oracles_ex03 import (
     MIXING_MAP,
     UNDER_NO_GRAD,
     closest_mistake,
-    descent_result,
-    floats,
     gaussian,
     gaussian_fit,
     mixing_jacobian,
@@ -42,7 +40,14 @@ from autograder.hidden.oracles_ex03 import (
 )
 from hardway import expect
 from hardway.plaindata import TensorRecord
-from hardway.testkit_ex03 import FLOAT_HINT, KNOWN_ERRORS, MISTAKE_HINTS, call, check_f_got_leaves
+from hardway.testkit_ex03 import (
+    KNOWN_ERRORS,
+    MISTAKE_HINTS,
+    call,
+    check_f_got_leaves,
+    descent_result,
+    floats,
+)
 
 #: Tolerances for float64 loops: rounding differences stay far below these.
 PATH_RTOL, PATH_ATOL = 1e-7, 1e-9
@@ -92,7 +97,7 @@ def test_line_and_cubic_gradients_on_random_inputs(submission, reference, rng, d
         if not isinstance(got, dict) or set(got) != {"dy_dw", "dy_dx", "dy_db"}:
             expect.fail(shown, got, "a dict with the keys 'dy_dw', 'dy_dx' and 'dy_db'")
         values = (got["dy_dw"], got["dy_dx"], got["dy_db"])
-        floats(shown, values, 3, FLOAT_HINT)
+        floats(shown, values, 3)
         expect.close(shown, values, expected, rtol=1e-6, atol=1e-9,
                      hint="y = w x + b, so dy/dw = x, dy/dx = w and dy/db = 1")
 
@@ -102,7 +107,7 @@ def test_line_and_cubic_gradients_on_random_inputs(submission, reference, rng, d
         shown = f"{expression} with a = {a!r}, c = {c!r}"
         got = call(submission, shown, expression, setup=TENSORS, **inputs)
         expected = agreed((9 * a * a, -2 * c), reference.run(f"{TENSORS}\n{expression}", **inputs))
-        floats(shown, got, 2, FLOAT_HINT)
+        floats(shown, got, 2)
         expect.close(shown, got, expected, rtol=1e-6, atol=1e-9,
                      hint="y = 3a^3 - b^2, so dy/da = 9a^2 and dy/db = -2b (mind the minus sign)")
 
@@ -120,7 +125,7 @@ def test_rosenbrock_gradient_matches_the_analytic_one(submission, reference, rng
         got = call(submission, shown, expression, setup=TENSORS, **inputs)
         oracle = (-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x))
         expected = agreed(oracle, reference.run(f"{TENSORS}\n{expression}", **inputs))
-        floats(shown, got, 2, FLOAT_HINT)
+        floats(shown, got, 2)
         # The terms reach a few thousand and may cancel: the tolerance scales with them (float32 passes too).
         scale = 2 * abs(1 - x) + 400 * abs(x) * (abs(y) + x * x) + 200 * (abs(y) + x * x)
         expect.close(shown, got, expected, rtol=1e-6, atol=1e-6 * scale,
@@ -320,7 +325,7 @@ def test_fit_sine_matches_the_hand_derived_loop(submission, reference, rng, devi
         got = call(submission, shown, expression, setup=TENSORS, **inputs)
         oracle = sine_fit(x, y, omega0, t0, lr, steps)
         expected = agreed(oracle, reference.run(f"{TENSORS}\n{expression}", **inputs))
-        floats(shown, got, 2, FLOAT_HINT)
+        floats(shown, got, 2)
         replays = {name: sine_fit(x, y, omega0, t0, lr, steps, name)
                    for name in ("no half", "keeps gradients", "sum", "ascends", "never moves")}
         # Float32 parameters (with float64 data) lose about 1e-8 at every update: a tighter bound catches them.
@@ -337,7 +342,7 @@ def test_fit_sine_recovers_a_clean_sine(submission, reference, rng, device):
     shown = f"{expression} on {len(x)} noiseless points of sin({omega!r} x + {t!r})"
     got = call(submission, shown, expression, setup=TENSORS, **inputs)
     expected = agreed((omega, t), reference.run(f"{TENSORS}\n{expression}", **inputs), rtol=1e-7, atol=1e-7)
-    floats(shown, got, 2, FLOAT_HINT)
+    floats(shown, got, 2)
     expect.close(shown, got, expected, rtol=1e-6, atol=1e-6,
                  hint="with clean data and enough steps the fit must land on the true omega and t")
 
@@ -385,7 +390,7 @@ def test_fit_gaussian_follows_an_independent_loop_to_the_blob(submission, refere
         expected = agreed(oracle, reference.run(f"{TENSORS}\n{expression}", **inputs))
         if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))):
             expect.fail(shown, got, "((x, y), sigma)", "return a pair: the position (x, y) and then sigma")
-        floats(shown, (*got[0], got[1]), 3, FLOAT_HINT)
+        floats(shown, (*got[0], got[1]), 3)
         replays = {name: gaussian_fit(image, pos0, sigma0, 0.1, 50, name)
                    for name in ("swapped", "mean", "keeps gradients", "ascends", "never moves")}
         expect.close(shown, got, expected, rtol=PATH_RTOL, atol=PATH_ATOL,

@@ -18,7 +18,7 @@ import pytest
 from hardway import expect
 from hardway.plaindata import TensorRecord
 from hardway.testkit import attempt
-from hardway.testkit_ex03 import FLOAT_HINT, KNOWN_ERRORS, MISTAKE_HINTS, check_f_got_leaves
+from hardway.testkit_ex03 import KNOWN_ERRORS, MISTAKE_HINTS, check_f_got_leaves, descent_result, floats
 from hardway.testkit_ex03 import call as call_with_hints
 
 #: Every snippet builds its tensors with T(...): float64 on the CPU.
@@ -35,14 +35,6 @@ def call(submission, shown, expression, setup=TENSORS, known=KNOWN_ERRORS, **inp
     return call_with_hints(submission, shown, expression, setup, known, **inputs)
 
 
-def check_floats(shown, got, count):
-    __tracebackhide__ = True
-    if not isinstance(got, (tuple, list)) or len(got) != count:
-        expect.fail(shown, got, f"a tuple of {count} Python floats", FLOAT_HINT)
-    for item in got:
-        expect.is_float(shown, item, hint=FLOAT_HINT)
-
-
 def detached_values(shown, got, shape, not_a_tensor, dtype="float64"):
     """The data of a returned tensor, once it is known to be a detached `dtype` CPU tensor of `shape`."""
     __tracebackhide__ = True
@@ -57,22 +49,6 @@ def detached_values(shown, got, shape, not_a_tensor, dtype="float64"):
         expect.fail(shown, got, f"a {dtype} tensor, not {got.dtype}",
                     "create every new tensor with the input's dtype (**tensor_options(x))")
     return got.data
-
-
-def descent_result(shown, got):
-    """`got` split into (x, steps, history) once it has that shape."""
-    __tracebackhide__ = True
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        expect.fail(shown, got, "a tuple (x, steps, history)")
-    x_got, steps_got, history_got = got
-    if type(steps_got) is not int:
-        expect.fail(shown, steps_got, "`steps` as a Python int", "count the updates in a plain int")
-    if not isinstance(history_got, list):
-        expect.fail(shown, history_got, "`history` as a list of Python floats")
-    for loss in history_got:
-        expect.is_float(f"the losses in the history of {shown}", loss,
-                        hint="append loss.item() to history, not the loss tensor itself")
-    return x_got, steps_got, history_got
 
 
 def matches(got, replay):
@@ -92,7 +68,7 @@ def test_linear_grads_of_w_x_plus_b(submission):
     if not isinstance(got, dict) or set(got) != {"dy_dw", "dy_dx", "dy_db"}:
         expect.fail(shown, got, "a dict with the keys 'dy_dw', 'dy_dx' and 'dy_db'")
     values = (got["dy_dw"], got["dy_dx"], got["dy_db"])
-    check_floats(f"the values of {shown}", values, 3)
+    floats(f"the values of {shown}", values, 3)
     # y = w x + b: each factor's derivative is the other factor, and b's is 1.
     expect.close(shown, values, (-3.0, 2.0, 1.0), rtol=1e-6, hint="y = w x + b, so dy/dw = x, dy/dx = w and dy/db = 1")
 
@@ -101,7 +77,7 @@ def test_linear_grads_of_w_x_plus_b(submission):
 def test_cubic_grads(submission):
     shown = "cubic_grads(1.5, -2.0)"
     got = call(submission, shown, shown)
-    check_floats(shown, got, 2)
+    floats(shown, got, 2)
     # y = 3a^3 - b^2: dy/da = 9 a^2 = 20.25 and dy/db = -2 b = 4.
     expect.close(shown, got, (20.25, 4.0), rtol=1e-6,
                  hint="y = 3a^3 - b^2, so dy/da = 9a^2 and dy/db = -2b (mind the minus sign)")
@@ -118,7 +94,7 @@ def test_rosenbrock_gradient_by_autograd(submission):
                              ((-0.5, 0.75), (97.0, 100.0)), ((0.3, -1.2), (153.4, -258.0))]:
         shown = f"torch_rosenbrock_grad({x}, {y})"
         got = call(submission, shown, shown)
-        check_floats(shown, got, 2)
+        floats(shown, got, 2)
         # Terms of a few hundred may cancel: the tolerance allows float32 rounding too.
         expect.close(shown, got, expected, rtol=1e-6, atol=1e-3,
                      hint="evaluate the given rosenbrock on two leaves with requires_grad=True, call backward() once, "
@@ -304,7 +280,7 @@ def test_fit_sine_matches_the_recorded_descent(submission):
     snippet, inputs = CASES["fit_sine on 40 points"]
     shown = "fit_sine(T(x), T(y), 1.5, 0.1, 0.4, 20) on 40 points of sin(1.7 x + 0.4) (plus a wiggle)"
     got = call(submission, shown, snippet, setup="", **inputs)
-    check_floats(shown, got, 2)
+    floats(shown, got, 2)
     expected = RECORDED["fit_sine on 40 points"]
     hint = "make exactly `steps` updates of both omega and t from the gradient of 1/2 * mean((sin(omega x + t) - y)^2)"
     if matches(got, RECORDED["fit_sine at twice the learning rate"]):
@@ -345,7 +321,7 @@ def test_fit_gaussian_finds_a_clean_blob(submission):
     got = call(submission, shown, expression, image=image)
     if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))):
         expect.fail(shown, got, "((x, y), sigma)", "return a pair: the position (x, y) and then sigma")
-    check_floats(shown, (*got[0], got[1]), 3)
+    floats(shown, (*got[0], got[1]), 3)
     hint = ("descend the SUM of squared differences over x, y and sigma together; pos is (x, y) with x the column "
             "index")
     if matches((*got[0], got[1]), (7.0, 12.5, 2.0)):
