@@ -306,6 +306,16 @@ def _update_loop(rule: str) -> str:
             f"    {rule}\n" + PARAMETERS)
 
 
+def check_the_rule(submission: Any, reference: Any, call: str, build_model: str, inputs: dict[str, Any], note: str,
+                   hint: str, optimizer: str, **options: Any) -> None:
+    """The parameters after the steps of `call` are where torch.optim's own `optimizer` (with `options`) leaves
+    them, and where the reference leaves them; `note` tells the message the step's settings."""
+    __tracebackhide__ = True
+    expected = agreed(_torch_steps(build_model, inputs, optimizer, **options), reference.run(IMPORTS + call, **inputs))
+    expect.close(f"{call}  # {note}", submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL,
+                 hint=hint)
+
+
 def _torch_steps(build_model: str, inputs: dict[str, Any], optimizer: str, **options: Any) -> Any:
     """The steps of `inputs` (rates, gradients kept) taken by torch.optim's own `optimizer` on the same model.
 
@@ -365,10 +375,9 @@ def test_sgd_step_matches_torch_on_random_problems(submission, reference, rng, d
         keep = _everyone_every_step(steps, _count_parameters(build_model))
         inputs = {"seed": seed, "xs": xs, "ys": ys, "rates": [lr] * steps, "momentum": momentum, "steps": steps,
                   "keep": keep, "device": device}
-        oracle = _torch_steps(build_model, inputs, "SGD", lr=lr, momentum=momentum)
-        expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
-        expect.close(f"{call}  # lr = {lr!r}, momentum = {momentum!r}, steps = {steps}",
-                     submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL, hint=SGD_HINT)
+        check_the_rule(submission, reference, call, build_model, inputs,
+                       f"lr = {lr!r}, momentum = {momentum!r}, steps = {steps}", SGD_HINT,
+                       "SGD", lr=lr, momentum=momentum)
 
 
 @pytest.mark.task("4.4", points=2)
@@ -381,12 +390,11 @@ def test_sgd_step_follows_torch_when_lr_changes_and_gradients_are_missing(submis
             + _update_loop("buffers = sgd_step(model.parameters(), lr=lr, momentum=momentum, buffers=buffers)"))
     inputs = {"seed": seed, "xs": xs, "ys": ys, "rates": rates, "momentum": momentum, "steps": steps, "keep": keep,
               "device": device}
-    oracle = _torch_steps(build_model, inputs, "SGD", lr=rates[0], momentum=momentum)
-    expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
-    expect.close(f"{call}  # lr per step = {rates}, momentum = {momentum!r}, no gradient where keep is False: {keep}",
-                 submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL,
-                 hint=SGD_HINT + ". torch's buffer adds up gradients, not lr * gradient (the textbook velocity): "
-                                 "the two differ once lr changes")
+    check_the_rule(submission, reference, call, build_model, inputs,
+                   f"lr per step = {rates}, momentum = {momentum!r}, no gradient where keep is False: {keep}",
+                   SGD_HINT + ". torch's buffer adds up gradients, not lr * gradient (the textbook velocity): "
+                              "the two differ once lr changes",
+                   "SGD", lr=rates[0], momentum=momentum)
 
 
 @pytest.mark.task("4.4", points=3)
@@ -401,10 +409,9 @@ def test_adam_step_matches_torch_on_random_problems(submission, reference, rng, 
         keep = _everyone_every_step(steps, _count_parameters(build_model))
         inputs = {"seed": seed, "xs": xs, "ys": ys, "rates": [lr] * steps, "betas": betas, "eps": eps,
                   "steps": steps, "keep": keep, "device": device}
-        oracle = _torch_steps(build_model, inputs, "Adam", lr=lr, betas=betas, eps=eps)
-        expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
-        expect.close(f"{call}  # lr = {lr!r}, betas = {betas}, eps = {eps!r}, steps = {steps}",
-                     submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL, hint=ADAM_HINT)
+        check_the_rule(submission, reference, call, build_model, inputs,
+                       f"lr = {lr!r}, betas = {betas}, eps = {eps!r}, steps = {steps}", ADAM_HINT,
+                       "Adam", lr=lr, betas=betas, eps=eps)
 
 
 @pytest.mark.task("4.4", points=2)
@@ -417,12 +424,11 @@ def test_adam_step_counts_steps_per_parameter(submission, reference, rng, device
             + _update_loop("adam_step(model.parameters(), state, lr=lr, betas=betas)"))
     inputs = {"seed": seed, "xs": xs, "ys": ys, "rates": [lr] * steps, "betas": betas, "steps": steps, "keep": keep,
               "device": device}
-    oracle = _torch_steps(build_model, inputs, "Adam", lr=lr, betas=betas)
-    expected = agreed(oracle, reference.run(IMPORTS + call, **inputs))
-    expect.close(f"{call}  # lr = {lr!r}, betas = {betas}, steps = {steps}, no gradient where keep is False: {keep}",
-                 submission.run(IMPORTS + call, **inputs), expected, rtol=RTOL, atol=ATOL,
-                 hint="a parameter without a gradient takes no step and keeps its own t, m and v: torch counts "
-                      "steps per parameter, so t differs between parameters once one of them has skipped a step")
+    check_the_rule(submission, reference, call, build_model, inputs,
+                   f"lr = {lr!r}, betas = {betas}, steps = {steps}, no gradient where keep is False: {keep}",
+                   "a parameter without a gradient takes no step and keeps its own t, m and v: torch counts "
+                   "steps per parameter, so t differs between parameters once one of them has skipped a step",
+                   "Adam", lr=lr, betas=betas)
 
 
 @pytest.mark.task("4.4")
