@@ -42,9 +42,9 @@ class GradingPlugin(OutcomeRecorder):
     def __init__(self, report: GradeReport, call_timeout_s: float | None = None,
                  tasks: frozenset[str] | None = None, *, budget: Budget | None = None,
                  refused: dict[str, str] | None = None, topics: list[Topic] | None = None) -> None:
+        super().__init__()
         #: The topics as the caller gave them (their limits and budgets win over the catalogue's).
         self.topics = {topic.module: topic for topic in topics or []}
-        super().__init__()
         self.report = report
         self.call_timeout_s = call_timeout_s
         self.tasks = tasks
@@ -63,13 +63,6 @@ class GradingPlugin(OutcomeRecorder):
                                      refusal=self.refused.get(topic.module))
         self.sandboxes.append(sandbox)
         return sandbox
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """Tell the sandboxes which task's budget the coming calls draw from."""
-        marked = task_marker(item)
-        for sandbox in self.sandboxes:
-            sandbox.task = marked[0] if marked else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
