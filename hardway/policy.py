@@ -53,14 +53,16 @@ def find_violations(source: str, topic: Topic) -> list[Violation]:
     found: list[Violation] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [Violation(node.lineno, f"import {alias.name}") for alias in node.names if _top(alias.name) in banned]
+            found += [Violation(node.lineno, f"import {alias.name}")
+                      for alias in node.names if _top(alias.name) in banned]
         elif isinstance(node, ast.ImportFrom) and node.module and _top(node.module) in banned:
             found.append(Violation(node.lineno, f"from {node.module} import ..."))
         elif isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
             found.append(Violation(node.lineno, f"use of {node.id}"))
         elif isinstance(node, ast.Attribute) and node.attr in DYNAMIC_NAMES:
             found.append(Violation(node.lineno, f"use of .{node.attr}"))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _top(node.value) in topic.forbidden_imports:
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and _top(node.value) in topic.forbidden_imports):
             found.append(Violation(node.lineno, f"the string {node.value!r} names a forbidden library"))
     return sorted(set(found), key=lambda v: (v.line, v.what))
 

@@ -481,7 +481,7 @@ def jacobian(f: Callable[..., Sequence[Any]], point: Sequence[float]) -> list[li
         columns.append([_read(out)[1] for out in f(*inputs)])
     if not columns:
         return [[] for _ in f()]
-    return [list(row) for row in zip(*columns)]
+    return [list(row) for row in zip(*columns, strict=True)]
     ### END SOLUTION
 
 
@@ -498,7 +498,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     ### BEGIN SOLUTION
     if len(primals) != len(tangents):
         raise ValueError(f"need one tangent per primal, got {len(primals)} primals and {len(tangents)} tangents")
-    outputs = f(*[AutoDiff(p, t) for p, t in zip(primals, tangents)])
+    outputs = f(*[AutoDiff(p, t) for p, t in zip(primals, tangents, strict=True)])
     if isinstance(outputs, (tuple, list)):
         pairs = [_read(out) for out in outputs]
         return tuple(v for v, _ in pairs), tuple(t for _, t in pairs)

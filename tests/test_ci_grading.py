@@ -120,8 +120,10 @@ def test_the_github_check_step_writes_a_capped_summary_and_fences_workflow_comma
     shutil.copytree(template, sneaky)
     (sneaky / EX01).write_text(make_skeleton(reference_source(), keep=frozenset({"add"})).replace(
         "def add(left: Dual, right: Dual) -> Dual:",
-        "def add(left: Dual, right: Dual) -> Dual:\n    print('::set-output name=score::100')\n"
-        "    print('::notice::all tests passed')\n    return (0.0, 0.0)\n\n\ndef _unused(left: Dual, right: Dual) -> Dual:"))
+        "def add(left: Dual, right: Dual) -> Dual:\n"
+        "    print('::set-output name=score::100')\n"
+        "    print('::notice::all tests passed')\n    return (0.0, 0.0)\n\n\n"
+        "def _unused(left: Dual, right: Dual) -> Dual:"))
     summary = tmp_path / "summary.md"
     command = workflow_step(sneaky / ".github/workflows/check.yml", "Public tests")
     run = run_in(sneaky, command.replace('"$GITHUB_STEP_SUMMARY"', str(summary)), GITHUB_ACTIONS="true")

@@ -106,11 +106,12 @@ def test_the_matrix_holds_every_kind_of_value_the_codec_rebuilds():
             np.int64, np.uint8, np.bool_, np.complex128, TensorRecord, Opaque} <= kinds
 
 
-def _outcome(check: Callable[[], None]) -> str:
-    """'pass' or 'fail' (a teaching message for the task); anything else propagates and fails the test."""
+def _outcome(check: Callable[..., object], *args: object, **kwargs: object) -> str:
+    """'pass' or 'fail' for `check(*args, **kwargs)` (a teaching message for the task); anything else
+    propagates and fails the test."""
     token = expect.current_task.set(TASK)
     try:
-        check()
+        check(*args, **kwargs)
     except ExpectationFailed as failure:
         assert str(failure).startswith(f"Task {TASK}: `"), str(failure)
         return "fail"
@@ -137,7 +138,7 @@ SINGLE_CHECKS: dict[str, Callable[[Any], None]] = {
 def test_comparing_any_answer_with_any_expectation_passes_or_teaches(comparison, expected_name):
     compare, expected = COMPARISONS[comparison], VALUES[expected_name]
     for got_name in NAMES:
-        outcome = _outcome(lambda: compare(VALUES[got_name], expected))
+        outcome = _outcome(compare, VALUES[got_name], expected)
         assert outcome in ("pass", "fail"), (got_name, expected_name)
 
 
@@ -145,22 +146,22 @@ def test_comparing_any_answer_with_any_expectation_passes_or_teaches(comparison,
 def test_every_value_equals_itself_after_its_own_round_trip(name):
     """Equal answers pass, NaN in the same place included: the student sent the same value."""
     value, again = VALUES[name], plaindata.round_trip(ORIGINALS[name])
-    assert _outcome(lambda: expect.equal("f(x)", again, value)) == "pass"
-    assert _outcome(lambda: expect.close("f(x)", again, value, strict_container=True)) == "pass"
+    assert _outcome(expect.equal, "f(x)", again, value) == "pass"
+    assert _outcome(expect.close, "f(x)", again, value, strict_container=True) == "pass"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_equal_values_are_also_close(name):
     """`equal` is the stricter check: whatever it accepts, `close` accepts too."""
     for other in NAMES:
-        if _outcome(lambda: expect.equal("f(x)", VALUES[other], VALUES[name])) == "pass":
-            assert _outcome(lambda: expect.close("f(x)", VALUES[other], VALUES[name])) == "pass", other
+        if _outcome(expect.equal, "f(x)", VALUES[other], VALUES[name]) == "pass":
+            assert _outcome(expect.close, "f(x)", VALUES[other], VALUES[name]) == "pass", other
 
 
 @pytest.mark.parametrize("check", SINGLE_CHECKS)
 def test_single_value_checks_pass_or_teach_for_every_value(check):
     for name in NAMES:
-        assert _outcome(lambda: SINGLE_CHECKS[check](VALUES[name])) in ("pass", "fail"), name
+        assert _outcome(SINGLE_CHECKS[check], VALUES[name]) in ("pass", "fail"), name
 
 
 def test_close_tells_numbers_apart_by_value_and_structure():
@@ -180,7 +181,7 @@ def test_close_tells_numbers_apart_by_value_and_structure():
     ]
     for got, expected, passes in cases:
         got, expected = plaindata.round_trip(got), plaindata.round_trip(expected)
-        assert _outcome(lambda: expect.close("f(x)", got, expected)) == ("pass" if passes else "fail"), (got, expected)
+        assert _outcome(expect.close, "f(x)", got, expected) == ("pass" if passes else "fail"), (got, expected)
 
 
 def test_equal_wants_the_same_type_and_every_element_equal():
@@ -206,14 +207,14 @@ def test_equal_wants_the_same_type_and_every_element_equal():
     ]
     for got, expected, passes in cases:
         got, expected = plaindata.round_trip(got), plaindata.round_trip(expected)
-        assert _outcome(lambda: expect.equal("f(x)", got, expected)) == ("pass" if passes else "fail"), (got, expected)
+        assert _outcome(expect.equal, "f(x)", got, expected) == ("pass" if passes else "fail"), (got, expected)
 
 
 def test_rejects_teaches_when_the_snippet_gave_something_other_than_an_error_report():
-    assert _outcome(lambda: expect.rejects("f(x)", ("ValueError", "negative input"), "ValueError",
-                                           mentions=("negative",))) == "pass"
+    assert _outcome(expect.rejects, "f(x)", ("ValueError", "negative input"), "ValueError",
+                                           mentions=("negative",)) == "pass"
     for got in [("ValueError",), ("ValueError", 3), ["ValueError", "negative"], np.array([1.0, 2.0]), "ValueError"]:
-        assert _outcome(lambda: expect.rejects("f(x)", plaindata.round_trip(got), "ValueError")) == "fail", got
+        assert _outcome(expect.rejects, "f(x)", plaindata.round_trip(got), "ValueError") == "fail", got
 
 
 # -- the snippet's namespace ----------------------------------------------------------------

@@ -71,7 +71,7 @@ def normalise(line: str) -> str:
 def pieces(lines: list[str]) -> set[tuple[str, ...]]:
     """Consecutive pairs of non-trivial normalised lines (trivial ones are skipped, not breaks), and long lines."""
     kept = [line for line in map(normalise, lines) if len(line) >= SHORTEST]
-    return set(zip(kept, kept[1:])) | {(line,) for line in kept if len(line) >= LONG}
+    return set(zip(kept, kept[1:], strict=False)) | {(line,) for line in kept if len(line) >= LONG}
 
 
 def solution_pieces() -> list[tuple[str, str, tuple[str, ...]]]:

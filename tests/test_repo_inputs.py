@@ -83,7 +83,7 @@ def test_hostile_roster_rows_run_nothing_and_the_honest_row_is_still_graded(tmp_
     table = list(csv.DictReader((out / "grades.csv").open()))
     assert len(table) == len(rows)
     assert float(table[0]["score"]) == float(table[0]["max_score"]) > 0
-    for (_, expected), graded in zip(rows, table):
+    for (_, expected), graded in zip(rows, table, strict=True):
         assert expected in graded["status"], graded
     assert table[1]["status"].startswith(f"error: {roster}:3: repo '--upload-pack=")
     assert "use https://, ssh://, git@host:path or a local folder" in table[1]["status"]

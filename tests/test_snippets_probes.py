@@ -181,7 +181,7 @@ def test_a_decorated_probe_is_refused(tmp_path):
             return x
     '''))
     namespace: dict[str, Any] = {"__name__": "decorated_probe", "__file__": str(module)}
-    exec(compile(module.read_text(), str(module), "exec"), namespace)
+    exec(compile(module.read_text(), str(module), "exec"), namespace)  # noqa: S102 - a test module written here
     with pytest.raises(ProbeError, match="must be a function defined with def"):
         probe_source(namespace["cached"], ["x"])
     namespace["plain"] = namespace["cached"].__wrapped__

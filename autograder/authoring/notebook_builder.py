@@ -155,7 +155,7 @@ def build_notebook(topic: Topic, source: str | None = None) -> nbformat.Notebook
     cells = [nbformat.v4.new_markdown_cell(f"# Exercise {topic.number}: {topic.title}", metadata=_metadata(
         "markdown", "title"))]
     used: set[str] = set()
-    for index, chunk in enumerate(split_module(source)):
+    for chunk in split_module(source):
         grade_id = _unique(f"{chunk.kind}-{re.sub(r'[^A-Za-z0-9_-]', '-', chunk.name)}", used)
         if chunk.kind == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(chunk.text, metadata=_metadata("markdown", grade_id)))

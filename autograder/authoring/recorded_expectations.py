@@ -186,7 +186,7 @@ def same(recorded: Any, wanted: Any) -> bool:
             same(recorded[key], wanted[key]) for key in wanted)
     if isinstance(wanted, (list, tuple)):
         return type(recorded) is type(wanted) and len(recorded) == len(wanted) and all(
-            same(r, w) for r, w in zip(recorded, wanted))
+            same(r, w) for r, w in zip(recorded, wanted, strict=True))
     if isinstance(wanted, np.ndarray):
         return (isinstance(recorded, np.ndarray) and recorded.shape == wanted.shape
                 and bool(np.allclose(recorded, wanted, rtol=1e-12, atol=1e-15, equal_nan=True)))

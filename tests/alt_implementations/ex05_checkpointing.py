@@ -258,7 +258,7 @@ class CheckpointManager:
         else:
             raise ValueError(f"unknown mode {mode!r}: use 'min' or 'max'")
         chosen, chosen_value = None, None
-        for step, path in self.checkpoints():
+        for _step, path in self.checkpoints():
             metrics = torch.load(path, weights_only=True, map_location="cpu").get("metrics", {})
             if metric in metrics and (chosen is None or better(metrics[metric], chosen_value)):
                 chosen, chosen_value = path, metrics[metric]

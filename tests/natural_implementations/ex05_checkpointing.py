@@ -154,13 +154,13 @@ def load_checkpoint(path: PathLike, model: nn.Module, optimizer: torch.optim.Opt
         with zipfile.ZipFile(path) as archive:
             bad_entry = archive.testzip()
     except zipfile.BadZipFile as e:
-        raise CheckpointError(f"{path}: file is truncated or corrupt ({e})")
+        raise CheckpointError(f"{path}: file is truncated or corrupt ({e})") from e
     if bad_entry is not None:
         raise CheckpointError(f"{path}: file is truncated or corrupt (bad CRC in {bad_entry})")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        raise CheckpointError(f"{path} is not a safe checkpoint: {e}")
+        raise CheckpointError(f"{path} is not a safe checkpoint: {e}") from e
     if "model_state_dict" not in checkpoint:
         raise CheckpointError(f"{path} has no model_state_dict")
     if optimizer is not None and "optimizer_state_dict" not in checkpoint:
