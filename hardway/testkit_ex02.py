@@ -60,16 +60,17 @@ def what_plot_descent_draws(plot_descent: Callable[..., Any], function: str, con
     finally:
         plt.show = real_show
     new_figures = sorted(set(plt.get_fignums()) - figures_before)
-    drawn = {"returned": type(ax).__name__, "is_axes": isinstance(ax, matplotlib.axes.Axes),
-             "new_figures": len(new_figures), "show_calls": len(show_calls), "lines": [], "contours": []}
+    drawn: dict[str, Any] = {"returned": type(ax).__name__, "is_axes": isinstance(ax, matplotlib.axes.Axes),
+                             "new_figures": len(new_figures), "show_calls": len(show_calls), "lines": [],
+                             "contours": []}
     if drawn["is_axes"]:
         drawn["same_ax"] = ax is given_ax
         drawn["lines"] = [np.asarray(line.get_xydata(), dtype=float) for line in ax.lines]
         for artist in ax.collections:
             if hasattr(artist, "levels") and hasattr(artist, "get_paths"):
                 bands = list(artist.get_paths())
-                corners = [path.vertices for path in bands if len(path.vertices)]
-                corners = np.concatenate(corners) if corners else np.zeros((0, 2))
+                vertices = [path.vertices for path in bands if len(path.vertices)]
+                corners = np.concatenate(vertices) if vertices else np.zeros((0, 2))
                 box = corners.min(axis=0).tolist() + corners.max(axis=0).tolist() if len(corners) else []
                 inside = [next((i for i, band in enumerate(bands) if len(band.vertices) and band.contains_point(p)),
                                -1) for p in probes]
@@ -120,7 +121,7 @@ def find_line(lines: list[np.ndarray], expected: np.ndarray) -> int | None:
     return None
 
 
-def check_the_path(call: str, drawn: dict[str, Any], expected: np.ndarray) -> int:
+def check_the_path(call: str, drawn: dict[str, Any], expected: np.ndarray) -> int | None:
     """The path is one of the lines, with x along the horizontal axis; returns its index."""
     index = find_line(drawn["lines"], expected)
     if index is None:
@@ -134,7 +135,7 @@ def check_the_path(call: str, drawn: dict[str, Any], expected: np.ndarray) -> in
 
 
 def check_the_curve(call: str, drawn: dict[str, Any], f: Callable[[np.ndarray], np.ndarray], path_x: np.ndarray,
-                    path_index: int) -> None:
+                    path_index: int | None) -> None:
     """Another line draws f itself, smoothly, over a range that covers the path."""
     for index, line in enumerate(drawn["lines"]):
         if index == path_index or len(line) < 50:
