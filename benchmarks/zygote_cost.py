@@ -1,6 +1,6 @@
 """What warm zygotes save: a student's sandbox, cold and warm, and whole gradings before and after.
 
-    python benchmarks/zygote_cost.py [--repeat 3] [--baseline OLD_CHECKOUT] [--skip-grade]
+    python benchmarks/zygote_cost.py [--repeat 3] [--checkouts DIR ...] [--skip-sandboxes]
 
 Prints, in one run:
 
@@ -14,9 +14,10 @@ Prints, in one run:
 * what a test that starts a new Python inside a worker pays (exercise 5's
   "resume in a new process" tests do): interpreter and torch, from scratch;
 * each zygote's memory (resident set);
-* `autograder grade solutions` (all five exercises, one student) with this
-  checkout and, given `--baseline`, with another one (e.g. the commit before
-  zygotes, from `git archive`), run alternately so machine load hits both alike.
+* `autograder grade solutions` (all five exercises, one student) with each of
+  `--checkouts` (default: this one), e.g. the commit before zygotes and the
+  same tree with them (`git archive` into two folders), run alternately so
+  that machine load hits both alike.
 """
 
 from __future__ import annotations
@@ -64,14 +65,18 @@ def median(values: list[float]) -> str:
 
 
 def sandbox_table(repeat: int) -> None:
-    print("| exercise | cold: new zygote + first answer (s) | warm: fork + first answer (s) | process isolation (s) |")
-    print("|---|---|---|---|")
+    print("| exercise | cold: new zygote + first answer (s) | warm: fork + first answer (s) | process isolation (s) "
+          "| zygote's imports (s) | zygote resident (MiB) |")
+    print("|---|---|---|---|---|---|")
     for topic in TOPICS:
         colds = [cold(topic) for _ in range(repeat)]
         first_answer(topic, jail.NAMESPACES)  # make sure the zygote is up
         warms = [first_answer(topic, jail.NAMESPACES) for _ in range(repeat)]
         plains = [first_answer(topic, jail.PROCESS) for _ in range(repeat)]
-        print(f"| {topic.module} | {median(colds)} | {median(warms)} | {median(plains)} |")
+        mother = zygote.POOL.zygotes(jail_view(topic, Limits.for_topic(topic)))[0]
+        rss = resident_mib(mother.process.pid, mother.state()["pid"])
+        print(f"| {topic.module} | {median(colds)} | {median(warms)} | {median(plains)} "
+              f"| {mother.ready()['seconds']:.2f} | {rss:.0f} |")
 
 
 def new_python_in_a_worker(repeat: int, folder: Path) -> None:
@@ -80,15 +85,6 @@ def new_python_in_a_worker(repeat: int, folder: Path) -> None:
     with IsolatedSubmission(topic, folder, Limits(call_timeout_s=120)) as sandbox:
         seconds = [sandbox.run("new_python()") for _ in range(repeat)]
     print(f"\nA new Python importing torch, started inside a worker (exercise 5's resume tests): {median(seconds)} s")
-
-
-def zygote_memory() -> None:
-    print("\n| view (exercise) | zygote resident memory (MiB) | its imports took (s) |\n|---|---|---|")
-    for topic in TOPICS:
-        for mother in zygote.POOL.zygotes(jail_view(topic, Limits.for_topic(topic))):
-            pid = mother.state()["pid"]  # in the jail's namespace; find the host pid through the bwrap tree
-            rss = resident_mib(mother.process.pid, pid)
-            print(f"| {topic.module} | {rss:.0f} | {mother.ready()['seconds']:.2f} |")
 
 
 def resident_mib(bwrap_pid: int, inner_pid: int) -> float:
@@ -116,23 +112,21 @@ def descends_from(pid: int, ancestor: int) -> bool:
     return False
 
 
-def grade_seconds(checkout: Path) -> float:
+def grade_seconds(checkout: Path, out: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "autograder", "grade", "solutions", "--seed", "1", "--out",
-                    str(Path("/tmp") / f"zygote-cost-{checkout.name}")], cwd=checkout, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "autograder", "grade", "solutions", "--seed", "1", "--out", str(out)],
+                   cwd=checkout, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
-def grade_table(repeat: int, baseline: Path | None) -> None:
-    checkouts = {"this checkout": ROOT, **({f"baseline ({baseline})": baseline} if baseline else {})}
-    times: dict[str, list[float]] = {name: [] for name in checkouts}
+def grade_table(repeat: int, checkouts: list[Path], scratch: Path) -> None:
+    times: dict[Path, list[float]] = {checkout: [] for checkout in checkouts}
     for _ in range(repeat):
-        for name, checkout in checkouts.items():
-            times[name].append(grade_seconds(checkout))
-    print("\n| `autograder grade solutions` (5 exercises, 1 student) | median wall (s) | runs |\n|---|---|---|")
-    for name, seconds in times.items():
-        print(f"| {name} | {median(seconds)} | {', '.join(f'{s:.1f}' for s in seconds)} |")
+        for index, checkout in enumerate(checkouts):
+            times[checkout].append(grade_seconds(checkout, scratch / f"grades-{index}"))
+    print("\n| checkout: `autograder grade solutions` (5 exercises) | median wall (s) | runs |\n|---|---|---|")
+    for checkout, seconds in times.items():
+        print(f"| {checkout} | {median(seconds)} | {', '.join(f'{s:.1f}' for s in seconds)} |")
 
 
 def main() -> None:
@@ -140,17 +134,17 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--baseline", type=Path, help="another checkout of the kit to grade with, for comparison")
-    parser.add_argument("--skip-grade", action="store_true", help="leave out the whole-grading comparison")
+    parser.add_argument("--checkouts", type=Path, nargs="+", default=[ROOT],
+                        help="checkouts of the kit to time `autograder grade solutions` with (default: this one)")
+    parser.add_argument("--skip-sandboxes", action="store_true", help="time only the whole gradings")
     args = parser.parse_args()
     print(f"isolation here: {jail.isolation_mode()}\n")
-    sandbox_table(args.repeat)
     with tempfile.TemporaryDirectory() as scratch:
-        new_python_in_a_worker(args.repeat, Path(scratch))
-    zygote_memory()
-    zygote.POOL.close()
-    if not args.skip_grade:
-        grade_table(args.repeat, args.baseline)
+        if not args.skip_sandboxes:
+            sandbox_table(args.repeat)
+            new_python_in_a_worker(args.repeat, Path(scratch))
+            zygote.POOL.close()
+        grade_table(args.repeat, args.checkouts, Path(scratch))
 
 
 if __name__ == "__main__":
