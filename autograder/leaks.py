@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,7 +81,7 @@ def _runs(lines: list[str]) -> set[tuple[str, ...]]:
     return {tuple(lines[start:start + RUN]) for start in range(len(lines) - RUN + 1)}
 
 
-def leaked_runs(page: str, known: set[str] = frozenset()) -> list[tuple[str, ...]]:
+def leaked_runs(page: str, known: Set[str] = frozenset()) -> list[tuple[str, ...]]:
     """Each run of `RUN` secret lines that `page` shows, less lines in `known` (the student's own)."""
     found: list[tuple[str, ...]] = []
     shown = page_lines(page)

@@ -28,10 +28,11 @@ def marked_points(test_file: Path) -> dict[str, float]:
         return dict(points)
     for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "task"
-                and node.args and isinstance(node.args[0], ast.Constant)):
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             keywords = {k.arg: k.value for k in node.keywords}
             value = keywords.get("points")
-            points[node.args[0].value] += float(value.value) if isinstance(value, ast.Constant) else 1.0
+            number = value.value if isinstance(value, ast.Constant) else 1.0
+            points[node.args[0].value] += float(number) if isinstance(number, (int, float)) else 1.0
     return dict(points)
 
 

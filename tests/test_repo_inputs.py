@@ -88,7 +88,7 @@ def test_hostile_roster_rows_run_nothing_and_the_honest_row_is_still_graded(tmp_
     assert table[1]["status"].startswith(f"error: {roster}:3: repo '--upload-pack=")
     assert "use https://, ssh://, git@host:path or a local folder" in table[1]["status"]
     assert table[7]["student"] == f"{roster}:10"  # '-rf': reported under its line (nell's took two)
-    assert sorted(path.name for path in out.iterdir()) == ["ann", "grades.csv"]
+    assert sorted(path.name for path in out.iterdir()) == ["ann", "class-report.html", "grades.csv"]
 
 
 def test_rows_without_a_usable_name_or_repo_are_reported_under_their_line(tmp_path):

@@ -120,7 +120,8 @@ def _broken(prefix: str, value: Any, depth: int, suffix: str) -> list[str]:
     """`value` (a list, tuple or dict) split over lines: scalars packed, anything else one item a line."""
     indent = INDENT * depth
     inner = INDENT * (depth + 1)
-    opening, closing = {list: ("[", "]"), tuple: ("(", ")"), dict: ("{", "}")}[type(value)]
+    brackets: dict[type, tuple[str, str]] = {list: ("[", "]"), tuple: ("(", ")"), dict: ("{", "}")}
+    opening, closing = brackets[type(value)]
     lines = [f"{indent}{prefix}{opening}"]
     if isinstance(value, dict):
         for key, item in value.items():

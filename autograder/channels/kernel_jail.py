@@ -142,14 +142,15 @@ class JailedKernelManager(AsyncKernelManager):
             return command
         # SIGINT to the kernel's process group would stop bubblewrap itself, and the kernel with it:
         # interrupt by a message on the control channel instead (ipykernel then signals itself).
+        assert self.kernel_spec is not None, "a kernel is started from its kernel spec"
         self.kernel_spec.interrupt_mode = "message"
         # jupyter_client keeps start_kernel's arguments (the notebook's folder as `cwd`) in _launch_args,
         # which its own format_kernel_cmd reads too.
-        workdir = self._launch_args.get("cwd")
+        workdir = (self._launch_args or {}).get("cwd")
         if not workdir:
             raise RuntimeError("a jailed kernel needs the notebook's folder as its working directory")
         course = Path(self.config.get("CourseDirectory", {}).get("root") or os.getcwd()).resolve()
-        return jail_argv(command, Path(os.path.abspath(workdir)), Path(os.path.realpath(self.connection_file)),
+        return jail_argv(command, Path(os.path.abspath(str(workdir))), Path(os.path.realpath(self.connection_file)),
                          course, str(bwrap_executable()))
 
 

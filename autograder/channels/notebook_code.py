@@ -96,6 +96,7 @@ def bound_names(statement: ast.stmt) -> set[str]:
         return {statement.name}
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+    assert isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)), ast.dump(statement)
     targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
     names = set()
     for target in targets:
@@ -168,12 +169,13 @@ def module_source(cells: Iterable[str], interface: Iterable[str] = (), title: st
     """
     statements = [statement for number, source in enumerate(cells, start=1)
                   for statement in cell_statements(source, number)]
-    futures = sorted({alias.name for statement in statements if is_future_import(statement.node)
-                      for alias in statement.node.names})
+    futures = sorted({alias.name for statement in statements if isinstance(statement.node, ast.ImportFrom)
+                      and is_future_import(statement.node) for alias in statement.node.names})
     parts = [f'"""{title}"""\n'] if title else []
     if futures:
         parts.append("".join(f"from __future__ import {name}\n" for name in futures))
-    cell, pending = None, []
+    cell: int | None = None
+    pending: list[Statement] = []
     for statement in keep_answer_code(statements, interface) + [None]:
         if pending and (statement is None or isinstance(statement.node, DEFINITIONS) or statement.cell != cell):
             parts.append(guarded(pending))

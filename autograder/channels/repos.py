@@ -28,6 +28,7 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -266,7 +267,7 @@ def read_roster(path: Path) -> list[RosterEntry]:
     return entries
 
 
-def _check_header(path: Path, fieldnames: list[str] | None) -> None:
+def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
     """Without the header, csv would take the first student's row as column names and report nonsense."""
     names = {name.strip().lower() for name in fieldnames or []}
     if not {"student", "repo"} <= names:
