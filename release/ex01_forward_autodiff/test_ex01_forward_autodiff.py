@@ -1,4 +1,4 @@
-"""Public tests for exercise 1: forward-mode automatic differentiation.
+"""Public tests for exercise 1: automatic differentiation, forward mode and then reverse.
 
 Run them with ``pytest exercises/tests/test_ex01_forward_autodiff.py`` (add
 ``-x`` to stop at the first failure, ``--pdb`` to debug it). Each test names its task; the
@@ -251,7 +251,8 @@ def test_derivative_of_a_constant_function_is_zero(submission):
     expect.is_float(call, got)
     # A derivative that is always 0.0 is not one: the same constant times x has slope 7.
     line = "derivative(lambda x: 7.0 * x, 3.0)"
-    expect.close(line, submission.run(line), 7.0, hint="seed the input with gradient 1.0 and read the output's gradient")
+    expect.close(line, submission.run(line), 7.0,
+                 hint="seed the input with gradient 1.0 and read the output's gradient")
 
 
 @pytest.mark.task("1.4", points=2)
@@ -328,3 +329,129 @@ def test_vectorised_derivative_takes_one_pass(submission):
     constant = "vectorised_derivative(lambda x: 5.0, xs)"
     expect.close(constant, submission.run(constant, xs=xs), np.zeros(4),
                  hint="a constant output has derivative 0 everywhere: return an array of zeros shaped like xs")
+
+
+# -- Task 1.6: reverse mode --------------------------------------------------------------------
+
+#: Names for the input nodes of a snippet, so a test can say which parent is which.
+NAMES = "names = {id(x): 'x', id(y): 'y'}\n"
+
+
+@pytest.mark.task("1.6", points=2)
+def test_a_product_records_its_parents_and_local_derivatives(submission):
+    call = ("x, y = Node(2.0), Node(3.0)\nm = x * y\n" + NAMES +
+            "m.value, [names.get(id(p), 'another node') for p in m.parents], m.local_derivatives, x.grad")
+    expect.close(call, submission.run(call), (6.0, ["x", "y"], (3.0, 2.0), 0.0),
+                 hint="x * y records its parents (x, y) and the local derivatives d(xy)/dx = y = 3, "
+                      "d(xy)/dy = x = 2; no gradient moves before backward()")
+
+
+@pytest.mark.task("1.6", points=2)
+def test_each_operation_records_its_local_derivatives(submission):
+    x, y = 1.7, 0.4
+    cases = [("x - y", x - y, ["x", "y"], (1.0, -1.0), "d(u - v)/du = 1, d(u - v)/dv = -1"),
+             ("x / y", x / y, ["x", "y"], (1 / y, -x / y**2), "d(u/v)/du = 1/v, d(u/v)/dv = -u/v^2"),
+             ("-x", -x, ["x"], (-1.0,), "d(-u)/du = -1"),
+             ("x ** 3", x**3, ["x"], (3 * x**2,), "the power rule: d(u^n)/du = n u^(n-1)"),
+             ("sin(x)", math.sin(x), ["x"], (math.cos(x),), "d(sin u)/du = cos u"),
+             ("cos(x)", math.cos(x), ["x"], (-math.sin(x),), "d(cos u)/du = -sin u"),
+             ("exp(x)", math.exp(x), ["x"], (math.exp(x),), "d(e^u)/du = e^u"),
+             ("log(x)", math.log(x), ["x"], (1 / x,), "d(ln u)/du = 1/u"),
+             ("sqrt(x)", math.sqrt(x), ["x"], (0.5 / math.sqrt(x),), "d(sqrt u)/du = 1 / (2 sqrt u)"),
+             ("tanh(x)", math.tanh(x), ["x"], (1 - math.tanh(x) ** 2,), "d(tanh u)/du = 1 - tanh(u)^2")]
+    for expression, value, parents, slopes, rule in cases:
+        call = (f"x, y = Node({x}), Node({y})\nm = {expression}\n" + NAMES +
+                "m.value, [names.get(id(p), 'another node') for p in m.parents], m.local_derivatives")
+        expect.close(call, submission.run(call), (value, parents, slopes),
+                     hint=f"{rule}; the parents are the operands, self first, and one operand makes one parent")
+
+
+@pytest.mark.task("1.6", points=2)
+def test_topological_order_puts_every_node_after_its_parents(submission):
+    call = ("x, y = Node(2.0), Node(3.0)\nm = x * y\nf = m * (m + x)\n"
+            "s = f.parents[1]\nnames = {id(x): 'x', id(y): 'y', id(m): 'm', id(s): 's', id(f): 'f'}\n"
+            "[names.get(id(node), 'another node') for node in topological_order(f)]")
+    got = submission.run(call)
+    # The graph: m = x * y, s = m + x, f = m * s. Each node with its parents:
+    parents = {"x": [], "y": [], "m": ["x", "y"], "s": ["m", "x"], "f": ["m", "s"]}
+    expected = "the five nodes, each once, every node after its parents, f last: such as ['x', 'y', 'm', 's', 'f']"
+    if not isinstance(got, list) or not all(isinstance(name, str) for name in got):
+        expect.fail(call, got, expected, hint="return a list of the nodes")
+    if len(set(got)) < len(got):
+        expect.fail(call, got, expected, hint="each node appears once: m and x are used twice, so remember the "
+                                              "nodes you have visited and skip them the second time")
+    if sorted(got) != sorted(parents):
+        expect.fail(call, got, expected, hint="list every node that f depends on, the inputs and f itself included")
+    late = [node for node in got if any(got.index(parent) > got.index(node) for parent in parents[node])]
+    if late:
+        expect.fail(call, got, expected, hint=f"{late[0]} comes before one of its parents: each node must come "
+                                              "after all of its parents, so append a node only after visiting them")
+
+
+@pytest.mark.task("1.6", points=2)
+def test_backward_of_a_small_graph(submission):
+    call = "x, y = Node(2.0), Node(3.0)\nf = x * y + x\nf.backward()\nf.grad, x.grad, y.grad"
+    got = submission.run(call)
+    # df/dx = y + 1 = 4 and df/dy = x = 2; the output's own grad is d f / d f = 1.
+    hint = ("walk topological_order(f) backwards, from f to the inputs (reversed): a node passes its grad on only "
+            "after every node that uses it has added its share; parent.grad += local derivative * node.grad")
+    if isinstance(got, tuple) and got == (0.0, 0.0, 0.0):
+        hint = "seed the output first: f.grad = 1.0, because d f / d f = 1; otherwise every share is 0"
+    expect.close(call, got, (1.0, 4.0, 2.0), hint=hint)
+
+
+@pytest.mark.task("1.6", points=2)
+def test_backward_adds_up_the_shares_of_a_reused_node(submission):
+    # f = x * x has df/dx = 2x; g = (x + y) * (x + y) uses the node a = x + y twice: dg/dx = 2 (x + y).
+    call = ("x = Node(3.0)\nf = x * x\nf.backward()\n"
+            "u, v = Node(1.0), Node(2.0)\na = u + v\ng = a * a\ng.backward()\nx.grad, u.grad, v.grad")
+    expect.close(call, submission.run(call), (6.0, 6.0, 6.0),
+                 hint="x is used twice in x * x, and each use passes its share: add to parent.grad (+=), "
+                      "never overwrite it")
+
+
+@pytest.mark.task("1.6")
+def test_backward_with_numbers_on_either_side(submission):
+    x = 2.0
+    for expression, value, slope in [("3.0 + x", 5.0, 1.0), ("3.0 - x", 1.0, -1.0), ("x - 3.0", -1.0, 1.0),
+                                     ("4.0 * x", 8.0, 4.0), ("1.0 / x", 0.5, -0.25), ("x / 4.0", 0.5, 0.25)]:
+        call = f"x = Node({x})\nf = {expression}\nf.backward()\nf.value, x.grad"
+        expect.close(call, submission.run(call), (value, slope),
+                     hint="a plain number is a constant: lift it to a leaf Node with _as_node; 3.0 - x calls "
+                          "x.__rsub__(3.0), which must give 3.0 - x")
+
+
+@pytest.mark.task("1.6")
+def test_backward_through_the_rosenbrock_function(submission):
+    call = "x, y = Node(2.0), Node(1.0)\nf = rosenbrock(x, y)\nf.backward()\nf.value, x.grad, y.grad"
+    # f = (1 - x)^2 + 100 (y - x^2)^2; df/dx = -2 (1 - x) - 400 x (y - x^2), df/dy = 200 (y - x^2)
+    expect.close(call, submission.run(call), (901.0, 2402.0, -600.0))
+
+
+# -- Task 1.7: the whole gradient in one backward pass ------------------------------------------
+
+
+@pytest.mark.task("1.7", points=2)
+def test_reverse_gradient_of_the_rosenbrock_function(submission):
+    call = "reverse_gradient(lambda x, y: rosenbrock(x, y), [2.0, 1.0])"
+    expect.close(call, submission.run(call), [2402.0, -600.0],
+                 hint="make a Node per input, call f once, call backward() on its output, read each input's grad")
+
+
+@pytest.mark.task("1.7", points=2)
+def test_reverse_gradient_calls_f_once_whatever_the_number_of_inputs(submission):
+    call = ("calls = []\n"
+            "def f(a, b, c, d, e, g):\n    calls.append(1)\n    return a * b + c * d + e * g\n"
+            "reverse_gradient(f, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), len(calls)")
+    expect.close(call, submission.run(call), ([2.0, 1.0, 4.0, 3.0, 6.0, 5.0], 1),
+                 hint="reverse mode needs one call of f for the whole gradient, however many inputs (forward "
+                      "mode's gradient needs six here): one backward pass fills in every input's grad")
+
+
+@pytest.mark.task("1.7")
+def test_reverse_gradient_of_a_constant_or_an_unused_input_is_zero(submission):
+    constant = "reverse_gradient(lambda x, y: 7.0, [1.0, 2.0])"
+    expect.close(constant, submission.run(constant), [0.0, 0.0],
+                 hint="f may ignore its inputs and return a plain number: then every partial derivative is 0.0")
+    unused = "reverse_gradient(lambda x, y: 3.0 * x, [1.0, 2.0])"
+    expect.close(unused, submission.run(unused), [3.0, 0.0], hint="an input f never uses keeps grad 0.0")

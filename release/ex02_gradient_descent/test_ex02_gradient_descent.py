@@ -16,23 +16,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
 from hardway import expect
-
-
-def matches(got: Any, expected: Any, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
-    """Whether `got` has the shape and the values of `expected` (used to name a mistake)."""
-    try:
-        got_array = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    expected_array = np.asarray(expected, dtype=float)
-    return got_array.shape == expected_array.shape and bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol))
-
+from hardway.testkit_ex02 import check_the_axes, check_the_contours, check_the_curve, check_the_path, draw, matches
 
 #: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
 CASES: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -311,141 +301,6 @@ def test_fit_sine_recovers_omega_and_t(submission):
 
 # -- Task 2.6: plotting the descent path -------------------------------------------------------
 
-#: Calls plot_descent (on a new Axes or on one it is given) and reports what it drew, as plain data.
-PLOT_SNIPPET = """
-import matplotlib.axes
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
-figures_before = set(plt.get_fignums())
-given_ax = Figure().add_subplot() if on_given_ax else None
-show_calls = []
-real_show = plt.show
-plt.show = lambda *args, **kwargs: show_calls.append(1)
-try:
-    ax = plot_descent(FUNCTION, trajectory, ax=given_ax)
-finally:
-    plt.show = real_show
-new_figures = sorted(set(plt.get_fignums()) - figures_before)
-drawn = {"returned": type(ax).__name__, "is_axes": isinstance(ax, matplotlib.axes.Axes),
-         "new_figures": len(new_figures), "show_calls": len(show_calls), "lines": [], "contours": []}
-if drawn["is_axes"]:
-    drawn["same_ax"] = ax is given_ax
-    drawn["lines"] = [np.asarray(line.get_xydata(), dtype=float) for line in ax.lines]
-    for artist in ax.collections:
-        if hasattr(artist, "levels") and hasattr(artist, "get_paths"):
-            bands = [path for path in artist.get_paths()]
-            corners = [path.vertices for path in bands if len(path.vertices)]
-            corners = np.concatenate(corners) if corners else np.zeros((0, 2))
-            box = corners.min(axis=0).tolist() + corners.max(axis=0).tolist() if len(corners) else []
-            inside = [next((i for i, band in enumerate(bands) if len(band.vertices) and band.contains_point(p)), -1)
-                      for p in probes]
-            drawn["contours"].append({"filled": bool(getattr(artist, "filled", False)), "box": box, "bands": inside,
-                                      "levels": np.asarray(artist.levels, dtype=float)})
-for number in new_figures:
-    plt.close(number)
-drawn
-"""
-
-
-def draw(submission: Any, function: str, trajectory: np.ndarray, on_given_ax: bool,
-         probes: np.ndarray | None = None, **inputs: Any) -> tuple[str, dict[str, Any]]:
-    """Run plot_descent on `trajectory` and return (the call, for messages; what it drew)."""
-    probes = np.zeros((0, 2)) if probes is None else probes
-    call = f"plot_descent({function}, trajectory{', ax=ax' if on_given_ax else ''})"
-    drawn = submission.run(PLOT_SNIPPET.replace("FUNCTION", function), trajectory=trajectory,
-                           on_given_ax=on_given_ax, probes=probes, **inputs)
-    return f"{call} with trajectory = {brief(trajectory)}", drawn
-
-
-def brief(points: np.ndarray, shown: int = 4) -> str:
-    """A few points of a line, rounded, for a message that stays readable."""
-    points = np.asarray(points, dtype=float)
-    text = str(np.round(points[:shown], 4).tolist())
-    return text if len(points) <= shown else f"{text[:-1]}, ... ({len(points)} points)]"
-
-
-def check_the_axes(call: str, drawn: dict[str, Any], on_given_ax: bool) -> None:
-    """Returned an Axes, drew on the one given (or made exactly one figure), and never showed."""
-    if not drawn["is_axes"]:
-        expect.fail(call, drawn["returned"], "a matplotlib Axes", hint="return the Axes you drew on")
-    if on_given_ax and (not drawn["same_ax"] or drawn["new_figures"]):
-        expect.fail(call, "a new figure" if drawn["new_figures"] else "another Axes", "the Axes passed as ax",
-                    hint="draw on the ax you were given (ax.plot, ax.contourf), not with plt.plot or a new figure; "
-                         "make a figure only when ax is None")
-    if not on_given_ax and drawn["new_figures"] != 1:
-        expect.fail(call, f"{drawn['new_figures']} new figures", "exactly one new figure",
-                    hint="when ax is None, make one figure with plt.subplots() and draw on its Axes")
-    if drawn["show_calls"]:
-        expect.fail(call, "a call to plt.show()", "no call to plt.show()",
-                    hint="never call plt.show() in plot_descent: the caller decides whether to show or save")
-
-
-def find_line(lines: list[np.ndarray], expected: np.ndarray) -> int | None:
-    for index, line in enumerate(lines):
-        if matches(line, expected, rtol=1e-9, atol=1e-9):
-            return index
-    return None
-
-
-def check_the_path(call: str, drawn: dict[str, Any], expected: np.ndarray) -> int:
-    """The path is one of the lines, with x along the horizontal axis; returns its index."""
-    index = find_line(drawn["lines"], expected)
-    if index is None:
-        if find_line(drawn["lines"], expected[:, ::-1]) is not None:
-            hint = "x and y are swapped: ax.plot takes the horizontal coordinates first, then the vertical ones"
-        else:
-            hint = "the path is missing: draw the points of the trajectory on the plot with ax.plot(..., 'o-')"
-        expect.fail(call, f"lines {', '.join(brief(line) for line in drawn['lines'][:4]) or 'none'}",
-                    f"a line through the path's points {brief(expected)}", hint=hint)
-    return index
-
-
-def check_the_curve(call: str, drawn: dict[str, Any], f: Callable[[np.ndarray], np.ndarray], path_x: np.ndarray,
-                    path_index: int) -> None:
-    """Another line draws f itself, smoothly, over a range that covers the path."""
-    for index, line in enumerate(drawn["lines"]):
-        if index == path_index or len(line) < 50:
-            continue
-        covers = line[:, 0].min() <= path_x.min() + 1e-9 and line[:, 0].max() >= path_x.max() - 1e-9
-        if covers and matches(line[:, 1], f(line[:, 0]), rtol=1e-9, atol=1e-9):
-            return
-        if matches(line[:, 0], f(line[:, 1]), rtol=1e-9, atol=1e-9):
-            expect.fail(call, "a curve of x against f(x)", "f(x) against x",
-                        hint="x and y are swapped: ax.plot(xs, f(xs)) puts x horizontally")
-    expect.fail(call, f"{len(drawn['lines'])} lines, none of them f over the path's range",
-                "a curve of f at 50 or more points covering every x of the path",
-                hint="draw f itself as a line: xs = np.linspace(low, high, 200), then ax.plot(xs, f(xs))")
-
-
-def check_the_contours(call: str, drawn: dict[str, Any], f: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                       path: np.ndarray, probes: np.ndarray) -> None:
-    """Filled contours of f itself over a box that covers the path, with x horizontal."""
-    filled = [contour for contour in drawn["contours"] if contour["filled"]]
-    if not filled:
-        expect.fail(call, "no filled contours", "filled contours of f (ax.contourf)",
-                    hint="draw ax.contourf(X, Y, f(X, Y)) on a grid from np.meshgrid; ax.contour draws only lines")
-    contour = filled[0]
-    low, high = path.min(axis=0), path.max(axis=0)
-    box = np.asarray(contour["box"], dtype=float)
-    if box.size != 4 or not (np.all(box[:2] <= low + 1e-9) and np.all(box[2:] >= high - 1e-9)):
-        swapped = box.size == 4 and np.all(box[:2] <= low[::-1] + 1e-9) and np.all(box[2:] >= high[::-1] - 1e-9)
-        expect.fail(call, f"contours over x in [{box[0]:.4g}, {box[2]:.4g}], y in [{box[1]:.4g}, {box[3]:.4g}]"
-                    if box.size == 4 else "empty contours",
-                    f"a box covering the path, x in [{low[0]:.4g}, {high[0]:.4g}], y in [{low[1]:.4g}, {high[1]:.4g}]",
-                    hint="x and y are swapped: contourf(X, Y, Z) takes the horizontal grid first" if swapped else
-                    "choose the grid's x range from the path's x values and its y range from its y values")
-    levels = contour["levels"]
-    for probe, band in zip(probes, contour["bands"]):
-        value = float(f(probe[0], probe[1]))
-        near = band >= 0 and levels[max(band - 1, 0)] <= value <= levels[min(band + 2, len(levels) - 1)]
-        if not near:
-            expect.fail(call, f"f({probe[0]:.4g}, {probe[1]:.4g}) drawn in the band "
-                        + (f"[{levels[band]:.4g}, {levels[band + 1]:.4g}]" if 0 <= band < len(levels) - 1 else "of no level"),
-                        f"a band around f = {value:.4g} there",
-                        hint="contour f itself, Z = f(X, Y) with X, Y = np.meshgrid(xs, ys) (not its log, "
-                             "not transposed, x and y not swapped)")
-
-
 def bowl(x: Any, y: Any) -> Any:
     return (x - 3.0) ** 2 + 4.0 * (y + 2.0) ** 2
 
@@ -481,6 +336,112 @@ def test_plot_descent_in_two_dimensions(submission):
     check_the_axes(call, drawn, on_given_ax=True)
     check_the_path(call, drawn, path)
     check_the_contours(call, drawn, bowl, path, probes)
+
+
+# -- Task 2.7: how large the learning rate may be ----------------------------------------------
+# Every eigenvalue below is worked out by hand. LOPSIDED is not symmetric; its symmetric part
+# H = [[6, 2], [2, 3]] has trace 9 and determinant 14, so its eigenvalues are 2 and 7 (eigenvectors (1, -2) and
+# (2, 1)). Its lower triangle, read as a symmetric matrix (what np.linalg.eigvalsh makes of it), is
+# [[6, 0], [0, 3]], with eigenvalues 3 and 6.
+
+LOPSIDED = "np.array([[6.0, 4.0], [0.0, 3.0]])"
+#: Eigenvalues of LOPSIDED's symmetric part, and of its lower triangle read as a symmetric matrix.
+LOPSIDED_EIGENVALUES, LOWER_TRIANGLE_EIGENVALUES = np.array([2.0, 7.0]), np.array([3.0, 6.0])
+TRIANGLE_HINT = ("take the eigenvalues of H = quadratic_hessian(A), not of A: np.linalg.eigvalsh reads only one "
+                 "triangle of its argument, so a non-symmetric A gives the eigenvalues of another matrix")
+
+
+@pytest.mark.task("2.7")
+def test_quadratic_hessian_is_the_symmetric_part(submission):
+    call = f"A = {LOPSIDED}\nH = quadratic_hessian(A)\nH, A"
+    got = submission.run(call)
+    hessian, after = got if isinstance(got, tuple) and len(got) == 2 else (got, None)
+    if matches(hessian, [[6.0, 4.0], [0.0, 3.0]]):
+        hint = ("x^T A x = x^T A^T x, so f only sees the symmetric part (A + A^T) / 2, not A: that is the "
+                "Hessian")
+    else:
+        hint = "average A with its transpose: H = (A + A^T) / 2, the same shape as A"
+    expect.close(f"quadratic_hessian({LOPSIDED})", hessian, np.array([[6.0, 2.0], [2.0, 3.0]]), hint=hint)
+    expect.close(call, after, np.array([[6.0, 4.0], [0.0, 3.0]]), hint="leave A unchanged: build a new array")
+    nested = "quadratic_hessian([[1.0, 2.0, 0.0], [0.0, 1.0, 4.0], [2.0, 0.0, 1.0]])"
+    expect.close(nested, submission.run(nested), np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 2.0], [1.0, 2.0, 1.0]]),
+                 hint="a nested list works too: make a float array of it first, with np.asarray(A, dtype=float)")
+
+
+def contraction_hint(got: Any, lr: float) -> str:
+    """Name the slip from the way `got` differs from 1 - lr * lambda_i for LOPSIDED."""
+    if matches(got, 1.0 + lr * LOPSIDED_EIGENVALUES):
+        return ("a sign error: one step maps the error e to (I - lr H) e, so the factors are 1 - lr * lambda_i, "
+                "with a minus")
+    if matches(got, (1.0 - lr * LOPSIDED_EIGENVALUES)[::-1]):
+        return "keep the order of np.linalg.eigvalsh: the first factor belongs to the smallest eigenvalue"
+    if matches(got, 1.0 - lr * LOWER_TRIANGLE_EIGENVALUES):
+        return TRIANGLE_HINT
+    return "one factor 1 - lr * lambda_i per eigenvalue lambda_i of H = quadratic_hessian(A), in ascending order"
+
+
+@pytest.mark.task("2.7")
+def test_contraction_factors_on_both_sides_of_the_limit(submission):
+    # At lr = 0.25 the factors are 1 - 0.25 * 2 = 0.5 and 1 - 0.25 * 7 = -0.75: both errors shrink. At lr = 0.3,
+    # just above 2 / 7 = 0.2857, they are 0.4 and 1 - 2.1 = -1.1: the error along (2, 1) grows and flips side.
+    for lr, expected in [(0.25, [0.5, -0.75]), (0.3, [0.4, -1.1])]:
+        call = f"contraction_factors({LOPSIDED}, {lr})"
+        got = submission.run(call)
+        expect.close(call, got, np.array(expected), hint=contraction_hint(got, lr))
+
+
+def stable_lr_hint(got: Any, eigenvalues: np.ndarray, lower_triangle: np.ndarray | None = None) -> str:
+    """Name the slip from the way `got` differs from 2 / lambda_max."""
+    if len(eigenvalues) > 1 and matches(got, 2.0 / eigenvalues.min()):
+        return ("lr < 2 / lambda_i must hold for every eigenvalue at once, and the tightest of these bounds comes "
+                "from the largest eigenvalue, not the smallest")
+    if matches(got, 1.0 / eigenvalues.max()):
+        return ("the steepest factor 1 - lr * lambda_max may go down to -1, which allows lr up to "
+                "2 / lambda_max, not 1 / lambda_max")
+    if lower_triangle is not None and matches(got, 2.0 / lower_triangle.max()):
+        return TRIANGLE_HINT
+    return "2 / lambda_max, with lambda_max the largest eigenvalue of H = quadratic_hessian(A) (np.linalg.eigvalsh)"
+
+
+@pytest.mark.task("2.7")
+def test_largest_stable_lr_is_two_over_the_largest_eigenvalue(submission):
+    call = f"largest_stable_lr({LOPSIDED})"
+    got = submission.run(call)
+    expect.close(call, got, 2.0 / 7.0, hint=stable_lr_hint(got, LOPSIDED_EIGENVALUES, LOWER_TRIANGLE_EIGENVALUES))
+    expect.is_float(call, got)
+    diagonal = "largest_stable_lr(np.diag([0.5, 4.0, 2.0]))"  # a diagonal matrix's eigenvalues are its diagonal
+    got = submission.run(diagonal)
+    expect.close(diagonal, got, 0.5, hint=stable_lr_hint(got, np.array([0.5, 2.0, 4.0])))
+
+
+@pytest.mark.task("2.7")
+def test_largest_stable_lr_refuses_a_quadratic_without_a_minimum(submission):
+    # [[1, 2], [-2, 0]] has the symmetric part diag(1, 0): flat along the second axis. diag(2, -1) falls away.
+    for matrix in ("[[1.0, 2.0], [-2.0, 0.0]]", "[[2.0, 0.0], [0.0, -1.0]]"):
+        call = f"raised(lambda: largest_stable_lr({matrix}))"
+        expect.rejects(call, submission.run(call), "ValueError",
+                       mentions=("positive definite", "positive-definite"),
+                       hint="when the smallest eigenvalue of H is <= 0, no learning rate converges: raise "
+                            "ValueError saying that the Hessian is not positive definite")
+
+
+#: Its symmetric part [[3, -1], [-1, 3]] has the eigenvalues 2 (along (1, 1)) and 4 (along (1, -1)).
+SKEWED = "np.array([[3.0, -3.0], [1.0, 3.0]])"
+
+
+@pytest.mark.task("2.7")
+def test_descent_distances_shrink_below_the_limit_and_grow_above_it(submission):
+    # The minimiser is x* = (1, 2), since H x* = (1, 5) = b. From x0 = (3, 2) the error (2, 0) = (1, 1) + (1, -1)
+    # has length sqrt(2) along each eigenvector. lr = factor * 2 / 4, so one step scales those two parts by
+    # 1 - 2 lr = 1 - factor and 1 - 4 lr = 1 - 2 factor, and |x_k - x*| = sqrt(2) sqrt(slow^(2k) + fast^(2k)).
+    k = np.arange(9)
+    for factor, slow, fast in [(0.9, 0.1, -0.8), (1.1, -0.1, -1.2)]:
+        call = f"descent_distances({SKEWED}, [1.0, 5.0], [3.0, 2.0], {factor}, 8)"
+        expected = np.sqrt(2.0) * np.sqrt(slow ** (2 * k) + fast ** (2 * k))
+        expect.close(call, submission.run(call), expected, rtol=1e-9, atol=1e-12,
+                     hint="run gradient_descent with the gradient H x - b, H = quadratic_hessian(A) (A x - b is "
+                          "right only for a symmetric A), at lr = factor * largest_stable_lr(A), and return "
+                          "|x_k - x*| for k = 0, ..., steps, where H x* = b")
 
 
 # -- Recorded expectations ------------------------------------------------------------------

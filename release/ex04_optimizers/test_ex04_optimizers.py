@@ -22,6 +22,8 @@ import pytest
 import torch
 
 from hardway import expect
+from hardway.testkit import attempt, devices
+from hardway.testkit_ex04 import ITEM_HINT, STEP_COUNTER, check_losses
 
 #: Every snippet starts with these imports, so it never relies on names your module happens to import.
 IMPORTS = "import torch\nfrom torch import nn\n"
@@ -41,14 +43,6 @@ YS = np.sin(XS @ np.array([1.0, -0.5, 0.25])) + 0.1 * _data.normal(size=20)
 #: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
 CASES: dict[str, tuple[str, dict[str, Any]]] = {}
 
-ZERO_GRAD_HINT = ("the first loss is right but later ones drift: backward() adds to .grad, so gradients pile up "
-                  "unless you call optimizer.zero_grad() every epoch")
-STEP_HINT = ("the loss never changes. Either the parameters never moved (loss.backward() fills .grad and "
-             "optimizer.step() uses it: call optimizer.step() after loss.backward(), with no zero_grad() between "
-             "them), or the loss was computed once, before the loop (do the forward pass and the loss inside the "
-             "loop, every epoch)")
-LOOP_HINT = "each epoch is model.train(), optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step()"
-ITEM_HINT = "return Python floats: use loss.item() (or float(...)), not the tensor itself"
 SAME_START_HINT = ("every optimizer should start from the same initial weights: call torch.manual_seed(seed) "
                    "right before make_model(), inside the loop over names")
 
@@ -63,51 +57,11 @@ def run_case(submission: Any, case: str) -> Any:
     return submission.run(snippet, **inputs)
 
 
-#: Runs `action` and gives back (error, None) or (None, its value); an unfinished stub still stops the test.
-ATTEMPT = """
-def attempt(action):
-    try:
-        return None, action()
-    except NotImplementedError as error:
-        if str(error).startswith("Task "):
-            raise
-        return ("NotImplementedError", str(error)), None
-    except Exception as error:
-        return (type(error).__name__, str(error)), None
-def devices(value):
-    if isinstance(value, torch.Tensor):
-        return {str(value.device)}
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return set().union(*map(devices, value))
-    return set()
-"""
 #: What torch says when code reads numbers from a tensor on the meta device, which has none.
 META_READS = ("cannot be called on meta tensors", "Cannot copy out of meta tensor", "meta device type tensor")
 DEVICE_HINT = ("create every new tensor and model on the device (and with the dtype) of the tensors you are "
                "given: x.device and x.dtype, or the parameter's (torch.zeros_like(p), .to(dtype=x.dtype, "
                "device=x.device)); a tensor made without device= lives on the CPU")
-
-
-def loop_hint(got: Any, expected: list[float]) -> str:
-    """Name the likely mistake from the shape of the wrong loss curve."""
-    if isinstance(got, list) and len(got) == len(expected) > 2 and all(type(v) is float for v in got):
-        if len(set(got)) == 1 and len(set(expected)) > 1:
-            return STEP_HINT
-        if math.isclose(got[0], expected[0], rel_tol=1e-9, abs_tol=1e-12):
-            return ZERO_GRAD_HINT
-    return LOOP_HINT
-
-
-def check_losses(call: str, got: Any, expected: list[float]) -> None:
-    """One Python float per epoch, equal to the yardstick's."""
-    __tracebackhide__ = True
-    if not isinstance(got, list) or len(got) != len(expected):
-        expect.fail(call, got, f"a list of {len(expected)} losses, one per epoch")
-    for value in got:
-        expect.is_float(call, value, hint=ITEM_HINT)
-    expect.close(call, got, expected, rtol=1e-9, atol=1e-12, hint=loop_hint(got, expected))
 
 
 # -- Task 4.1: optimizers by name ----------------------------------------------------------
@@ -215,7 +169,7 @@ def test_gradients_do_not_pile_up_across_epochs(submission):
     losses, got = run_case(submission, "train at lr 0")
     expected_losses, one_epoch = RECORDED["train at lr 0"]
     if isinstance(got, list) and len(got) == len(one_epoch):
-        got = [expected if grad is None else grad for grad, expected in zip(got, one_epoch)]
+        got = [expected if grad is None else grad for grad, expected in zip(got, one_epoch, strict=False)]
     expect.close(call, got, one_epoch, rtol=1e-9, atol=1e-12,
                  hint="after 3 epochs .grad holds 3 epochs' gradients added up: "
                       "call optimizer.zero_grad() every epoch, before backward()")
@@ -355,12 +309,19 @@ def test_fit_line_returns_python_floats(submission):
         expect.is_float(call, value, hint="return floats, not tensors: use .item() on the weight and the bias")
 
 
+def fit_line_on_float64(fit_line, xs, ys):
+    """(error, None) or (None, the fitted line) for a flat float64 x."""
+    import torch
+
+    return attempt(lambda: fit_line(torch.tensor(xs), torch.tensor(ys), epochs=400, lr=0.3))
+
+
 @pytest.mark.task("4.3")
 def test_fit_line_accepts_a_flat_float64_x(submission):
     xs = np.linspace(-1.0, 1.0, 25)
     ys = 0.75 * xs + 2.0 + 0.05 * np.cos(7.0 * xs)
     call = "fit_line(torch.tensor(xs), torch.tensor(ys), epochs=400, lr=0.3)"
-    error, got = submission.run(IMPORTS + ATTEMPT + f"attempt(lambda: {call})", xs=xs, ys=ys)
+    error, got = submission.call(fit_line_on_float64, xs=xs, ys=ys)
     if error is not None and ("dtype" in error[1] or "Double" in error[1]):
         expect.fail(call, f"{error[0]}: {error[1][:300]}", "the fitted line",
                     hint="float32 parameters with float64 data: make the model with x's dtype and device "
@@ -372,17 +333,19 @@ def test_fit_line_accepts_a_flat_float64_x(submission):
                       "(.to(dtype=x.dtype, device=x.device)) so float64 data stays float64")
 
 
-FIT_ON_META = ATTEMPT + """
-x = torch.zeros(8, 1, dtype=torch.float64, device="meta")
-y = torch.zeros(8, dtype=torch.float64, device="meta")
-attempt(lambda: fit_line(x, y, epochs=2, lr=0.1))[0]
-"""
+def fit_line_on_meta(fit_line):
+    """The error fit_line raises with float64 x and y on the meta device, or None."""
+    import torch
+
+    x = torch.zeros(8, 1, dtype=torch.float64, device="meta")
+    y = torch.zeros(8, dtype=torch.float64, device="meta")
+    return attempt(lambda: fit_line(x, y, epochs=2, lr=0.1))[0]
 
 
 @pytest.mark.task("4.3")
 def test_fit_line_builds_its_model_where_x_lives(submission):
     call = "fit_line(x, y, epochs=2, lr=0.1) with float64 x and y on the meta device"
-    error = submission.run(IMPORTS + FIT_ON_META)
+    error = submission.call(fit_line_on_meta)
     # Reading a number (.item(), float()) fails on meta, where tensors have none: that is expected, and fine.
     # It is also certain: the answer is two floats read from the trained model, so a run that ends
     # without that error never trained a model and read its answer.
@@ -449,10 +412,10 @@ def torch_steps(optimizer_class: Any, gradients: list[list[Any]], rates: list[fl
     """Where torch.optim's own optimizer takes START, fed the same gradients, at the same learning rates."""
     params = [torch.tensor(value, requires_grad=True) for value in START]
     optimizer = optimizer_class(params, lr=rates[0], **options)
-    for step_gradients, rate in zip(gradients, rates):
+    for step_gradients, rate in zip(gradients, rates, strict=False):
         for group in optimizer.param_groups:
             group["lr"] = rate
-        for p, g in zip(params, step_gradients):
+        for p, g in zip(params, step_gradients, strict=False):
             p.grad = None if g is None else torch.tensor(g)
         optimizer.step()
     return [p.detach().numpy() for p in params]
@@ -485,26 +448,29 @@ def test_sgd_step_follows_torch_when_lr_changes_and_a_gradient_is_missing(submis
                                  "is skipped and keeps its buffer")
 
 
-AFRESH = """
-def one_run():
-    params = [torch.tensor(value, requires_grad=True) for value in start]
-    buffers = None
-    for step, step_gradients in enumerate(gradients):
-        for p, g in zip(params, step_gradients):
-            p.grad = torch.tensor(g)
-        if step == 0:
-            buffers = sgd_step(params, lr=0.1, momentum=0.9)  # the first step: no buffers passed
-        else:
-            buffers = sgd_step(params, lr=0.1, momentum=0.9, buffers=buffers)
-    return [p.detach().numpy() for p in params]
-one_run(), one_run()
-"""
+def two_runs_from_scratch(sgd_step, start, gradients):
+    """The parameters after each of two runs of sgd_step from `start`, each beginning without buffers."""
+    import torch
+
+    def one_run():
+        params = [torch.tensor(value, requires_grad=True) for value in start]
+        buffers = None
+        for step, step_gradients in enumerate(gradients):
+            for p, g in zip(params, step_gradients, strict=True):
+                p.grad = torch.tensor(g)
+            if step == 0:
+                buffers = sgd_step(params, lr=0.1, momentum=0.9)  # the first step: no buffers passed
+            else:
+                buffers = sgd_step(params, lr=0.1, momentum=0.9, buffers=buffers)
+        return [p.detach().numpy() for p in params]
+
+    return one_run(), one_run()
 
 
 @pytest.mark.task("4.4")
 def test_every_run_starts_afresh(submission):
     call = "two runs of sgd_step, each calling sgd_step(params, lr=0.1, momentum=0.9) first, without buffers"
-    first, second = submission.run(IMPORTS + AFRESH, start=START, gradients=GRADIENTS[:4])
+    first, second = submission.call(two_runs_from_scratch, start=START, gradients=GRADIENTS[:4])
     expected = torch_steps(torch.optim.SGD, GRADIENTS[:4], [0.1] * 4, momentum=0.9)
     afresh = ("without buffers (None, the default) a step starts afresh, whatever earlier calls did: keep no "
               "state between calls but the list you return. A mutable default argument (buffers=[]) is created "
@@ -553,25 +519,31 @@ def test_adam_counts_steps_per_parameter(submission):
                       "counts steps per parameter, so here the bias's t is one behind the weight's")
 
 
-RULES_ON_META = ATTEMPT + """
-params = [torch.zeros(2, 3, device="meta", requires_grad=True), torch.zeros(2, device="meta", requires_grad=True)]
-for p in params:
-    p.grad = torch.ones_like(p)
-buffers, state = [None], {}
-def sgd_twice():
-    buffers[0] = sgd_step(params, lr=0.1, momentum=0.9)
-    buffers[0] = sgd_step(params, lr=0.1, momentum=0.9, buffers=buffers[0])
-def adam_twice():
-    adam_step(params, state, lr=0.01)
-    adam_step(params, state, lr=0.01)
-sgd_error, adam_error = attempt(sgd_twice)[0], attempt(adam_twice)[0]
-(sgd_error, sorted(devices(buffers)), adam_error, sorted(devices(state)), sorted(devices(params)))
-"""
+def rules_on_meta(sgd_step, adam_step):
+    """Two steps of each rule on meta parameters: (sgd's error, its buffers' devices, adam's error, its state's
+    devices, the parameters' devices)."""
+    import torch
+
+    params = [torch.zeros(2, 3, device="meta", requires_grad=True), torch.zeros(2, device="meta", requires_grad=True)]
+    for p in params:
+        p.grad = torch.ones_like(p)
+    buffers, state = [None], {}
+
+    def sgd_twice():
+        buffers[0] = sgd_step(params, lr=0.1, momentum=0.9)
+        buffers[0] = sgd_step(params, lr=0.1, momentum=0.9, buffers=buffers[0])
+
+    def adam_twice():
+        adam_step(params, state, lr=0.01)
+        adam_step(params, state, lr=0.01)
+
+    sgd_error, adam_error = attempt(sgd_twice)[0], attempt(adam_twice)[0]
+    return sgd_error, sorted(devices(buffers)), adam_error, sorted(devices(state)), sorted(devices(params))
 
 
 @pytest.mark.task("4.4")
 def test_the_rules_by_hand_keep_their_state_where_the_parameters_live(submission):
-    sgd_error, buffers, adam_error, state, params = submission.run(IMPORTS + RULES_ON_META)
+    sgd_error, buffers, adam_error, state, params = submission.call(rules_on_meta)
     for rule, error, kept, what in (("sgd_step", sgd_error, buffers, "buffers"), ("adam_step", adam_error, state,
                                                                                   "state")):
         call = f"{rule}(params, ...) twice, with the parameters and their gradients on the meta device"
@@ -633,22 +605,26 @@ def test_loss_landscape_tracks_no_gradients(submission):
                     hint="compute the landscape under torch.no_grad(): it is a measurement, nothing to differentiate")
 
 
-LANDSCAPE_ON_META = ATTEMPT + """
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1)).to("meta")
-x, y = torch.zeros(5, 1, device="meta"), torch.zeros(5, device="meta")
-error, landscape = attempt(lambda: loss_landscape(model, x, y, [0.0, 1.0, 2.0], [0.5, -0.5]))
-facts = None if landscape is None else (str(getattr(landscape, "device", None)), str(getattr(landscape, "dtype", None)),
-                                        tuple(getattr(landscape, "shape", ())))
-error, facts, sorted(devices(list(model.parameters())))
-"""
+def landscape_on_meta(loss_landscape):
+    """(error, (device, dtype, shape) of the landscape, the devices of the model's parameters) on the meta device."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1)).to("meta")
+    x, y = torch.zeros(5, 1, device="meta"), torch.zeros(5, device="meta")
+    error, landscape = attempt(lambda: loss_landscape(model, x, y, [0.0, 1.0, 2.0], [0.5, -0.5]))
+    facts = None if landscape is None else (str(getattr(landscape, "device", None)),
+                                            str(getattr(landscape, "dtype", None)),
+                                            tuple(getattr(landscape, "shape", ())))
+    return error, facts, sorted(devices(list(model.parameters())))
 
 
 @pytest.mark.task("4.5")
 def test_loss_landscape_stays_on_the_models_device(submission):
     call = ("loss_landscape(model, x, y, [0.0, 1.0, 2.0], [0.5, -0.5]) with a float32 model, x and y on the meta "
             "device")
-    error, facts, parameters = submission.run(IMPORTS + LANDSCAPE_ON_META)
+    error, facts, parameters = submission.call(landscape_on_meta)
     if error is not None:
         expect.fail(call, f"{error[0]}: {error[1][:300]}", "the landscape, as a tensor on the meta device",
                     hint="make the result with the model's dtype and device (torch.empty(..., dtype=..., device=...)) "
@@ -720,6 +696,400 @@ def test_plot_losses_draws_on_the_axes_it_is_given(submission):
                  hint="when an ax is given, draw on it and return it instead of making a new figure")
 
 
+# -- Task 4.7: mini-batches ------------------------------------------------------------------------
+
+
+#: Ten rows that say who they are: row i of x is (i, -i) and y[i] is i.
+ROWS = "x = torch.stack([torch.arange(10.0), -torch.arange(10.0)], dim=1)\ny = torch.arange(10.0)\n"
+#: Every epoch of `loader` as batches of y values, and whether each batch's x rows belong with its y values.
+EPOCHS = ("def epochs(loader, count=2):\n"
+          "    seen = [[(yb.tolist(), bool((xb[:, 0] == yb).all())) for xb, yb in loader] for _ in range(count)]\n"
+          "    return [[batch for batch, _ in epoch] for epoch in seen], all(ok for e in seen for _, ok in e)\n")
+GENERATOR_HINT = ("shuffle with a random generator of the loader's own, made from the seed: "
+                  "DataLoader(..., shuffle=shuffle, generator=torch.Generator().manual_seed(seed)). Without it the "
+                  "order comes from torch's global random numbers, so it changes with whatever ran before")
+STEPS_HINT = ("an epoch is one full pass over the loader: len(loader) steps, one per batch, so `epochs` epochs take "
+              "epochs * len(loader) steps; return one loss per epoch, not one per batch")
+EPOCH_LOSS_HINT = ("the loss of an epoch is the mean per row: add up loss.item() * len(yb) over the batches and divide "
+                   "by the number of rows; the plain mean of the batch losses gives the small last batch too much "
+                   "weight")
+
+
+@pytest.mark.task("4.7", points=2)
+def test_make_loader_serves_every_row_once_per_epoch(submission):
+    call = ROWS + EPOCHS + "epochs(make_loader(x, y, batch_size=4, seed=0))"
+    batches, paired = submission.run(IMPORTS + call)
+    if not isinstance(batches, list) or len(batches) != 2 or not all(isinstance(epoch, list) for epoch in batches):
+        expect.fail(call, batches, "two epochs of batches")
+    expect.equal(call, [[len(batch) for batch in epoch] for epoch in batches], [[4, 4, 2], [4, 4, 2]],
+                 hint="10 rows in batches of 4 are batches of 4, 4 and 2 rows: DataLoader(..., batch_size=batch_size)")
+    for epoch in batches:
+        expect.equal(f"{call}  # the rows of one epoch, sorted", sorted(value for batch in epoch for value in batch),
+                     [float(i) for i in range(10)], hint="every row exactly once per epoch")
+    expect.equal(call + "  # does each batch's x belong with its y?", paired, True,
+                 hint="keep x[i] and y[i] together: TensorDataset(x, y) pairs them row by row")
+
+
+@pytest.mark.task("4.7")
+def test_make_loader_without_shuffle_keeps_the_order(submission):
+    call = ROWS + EPOCHS + "epochs(make_loader(x, y, batch_size=3, seed=0, shuffle=False))[0]"
+    expected = [[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0], [9.0]]] * 2
+    expect.equal(call, submission.run(IMPORTS + call), expected,
+                 hint="pass shuffle=shuffle to the DataLoader: without shuffling the rows come in order")
+
+
+@pytest.mark.task("4.7", points=2)
+def test_make_loader_is_reproducible_from_its_seed(submission):
+    call = (ROWS + EPOCHS
+            + "torch.manual_seed(0)\nfirst = make_loader(x, y, batch_size=4, seed=3)\ntorch.manual_seed(1)\n"
+            "a = epochs(first)[0]\n"
+            "torch.manual_seed(2)\nsecond = make_loader(x, y, batch_size=4, seed=3)\ntorch.rand(5)\n"
+            "b = epochs(second)[0]\n"
+            "torch.manual_seed(4)\nexpected = torch.rand(3).tolist()\n"
+            "torch.manual_seed(4)\nepochs(make_loader(x, y, batch_size=4, seed=3))\n"
+            "a == b, torch.rand(3).tolist() == expected, a[0] != a[1]")
+    same, untouched, reshuffled = submission.run(IMPORTS + call)
+    expect.equal(call + "  # two loaders with seed 3: the same batches?", same, True, hint=GENERATOR_HINT)
+    expect.equal(call + "  # torch's global random numbers after iterating: as if untouched?", untouched, True,
+                 hint=GENERATOR_HINT + "; iterating must leave the global random numbers alone (no "
+                      "torch.manual_seed inside make_loader either)")
+    expect.equal(call + "  # does the second epoch come in a new order?", reshuffled, True,
+                 hint="pass shuffle=shuffle: with shuffle=True every epoch is a new random order")
+
+
+CASES["loader orders"] = (
+    IMPORTS + ROWS + EPOCHS + "[epochs(make_loader(x, y, batch_size=4, seed=seed))[0] for seed in (0, 5)]", {})
+
+
+@pytest.mark.task("4.7")
+def test_make_loader_shuffles_with_a_generator_seeded_from_seed(submission):
+    expect.equal(shown("loader orders"), run_case(submission, "loader orders"), RECORDED["loader orders"],
+                 hint=GENERATOR_HINT + "; hand it to the DataLoader itself (generator=...), not to a RandomSampler "
+                                       "of your own, which draws its numbers in another order")
+
+
+CASES["train_minibatch with momentum"] = (
+    IMPORTS + NET + DATA + "optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)\n"
+    f"losses = train_minibatch(model, make_loader(x, y, batch_size=6, seed=1), optimizer, epochs=3)\n"
+    f"losses, {PARAMETERS}", {"seed": 8, "xs": XS, "ys": YS})
+
+
+@pytest.mark.task("4.7", points=3)
+def test_train_minibatch_matches_the_recorded_run(submission):
+    call = shown("train_minibatch with momentum") + "  # 20 rows: batches of 6, 6, 6 and 2"
+    got = run_case(submission, "train_minibatch with momentum")
+    expected_losses, expected_parameters = RECORDED["train_minibatch with momentum"]
+    losses = got[0] if isinstance(got, tuple) else got
+    if isinstance(losses, list) and len(losses) != len(expected_losses):
+        expect.fail(call, losses, f"a list of {len(expected_losses)} losses, one per epoch", hint=STEPS_HINT)
+    for value in losses if isinstance(losses, list) else []:
+        expect.is_float(call, value, hint=ITEM_HINT)
+    expect.close(call, got[1], expected_parameters, rtol=1e-9, atol=1e-12,
+                 hint="one step per batch, each batch the canonical loop: zero_grad, forward, loss, backward, step")
+    # The parameters are right, so the steps are: what is left is how an epoch's loss is added up.
+    expect.close(call, losses, expected_losses, rtol=1e-9, atol=1e-12, hint=EPOCH_LOSS_HINT)
+
+
+@pytest.mark.task("4.7", points=2)
+def test_train_minibatch_takes_one_step_per_batch(submission):
+    call = (NET + DATA + "optimizer = torch.optim.SGD(model.parameters(), lr=0.01)" + STEP_COUNTER
+            + "losses = train_minibatch(model, make_loader(x, y, batch_size=6, seed=0), optimizer, epochs=3)\n"
+            "len(steps), len(losses) if isinstance(losses, list) else losses")
+    # 20 rows in batches of 6 are 4 batches, so 3 epochs are 12 steps and 3 losses.
+    expect.equal(call, submission.run(IMPORTS + call, seed=9, xs=XS, ys=YS), (12, 3), hint=STEPS_HINT)
+
+
+@pytest.mark.task("4.7", points=2)
+def test_train_minibatch_epoch_loss_is_the_mean_per_row(submission):
+    call = (NET + DATA + "optimizer = torch.optim.SGD(model.parameters(), lr=0.0)\n"
+            "train_minibatch(model, make_loader(x, y, batch_size=6, seed=0), optimizer, epochs=2)")
+    got = submission.run(IMPORTS + call, seed=10, xs=XS, ys=YS)
+    # With lr = 0 the model never moves, so each epoch's mean loss per row is the loss on all 20 rows at once.
+    torch.manual_seed(10)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1),
+                                torch.nn.Flatten(0, 1)).double()
+    with torch.no_grad():
+        whole = torch.nn.functional.mse_loss(model(torch.tensor(XS)), torch.tensor(YS)).item()
+    call = f"{call}  # lr = 0; 20 rows in batches of 6, 6, 6 and 2"
+    if not isinstance(got, list) or len(got) != 2:
+        expect.fail(call, got, "a list of 2 losses, one per epoch", hint=STEPS_HINT)
+    for value in got:
+        expect.is_float(call, value, hint=ITEM_HINT)
+    expect.close(call, got, [whole, whole], rtol=1e-9, atol=1e-12, hint=EPOCH_LOSS_HINT)
+
+
+@pytest.mark.task("4.7")
+def test_lr_for_summed_loss_by_hand(submission):
+    for name, lr, batch_size, expected in (("sgd", 0.1, 8, 0.0125), ("momentum", 0.3, 4, 0.075),
+                                           ("adam", 0.01, 16, 0.01)):
+        call = f"lr_for_summed_loss({name!r}, {lr}, {batch_size})"
+        got = submission.run(call)
+        expect.is_float(call, got, hint="return the learning rate as a Python float")
+        expect.close(call, got, expected,
+                     hint="the summed loss's gradient is batch_size times the mean's: SGD (with or without "
+                          "momentum) needs lr / batch_size; Adam's step does not change when every gradient is "
+                          "scaled, so it keeps lr")
+    call = "raised(lambda: lr_for_summed_loss('rmsprop', 0.1, 8))"
+    got = submission.run(call)
+    for valid in ("sgd", "momentum", "adam"):
+        expect.rejects(call, got, "ValueError", mentions=(valid,),
+                       hint="raise ValueError for a name you do not know, and list the valid ones in the message")
+
+
+def summed_and_mean_runs(train_minibatch, make_loader, lr_for_summed_loss, seed, xs, ys, name, lr):
+    """The parameters at the start, after 2 epochs of optimizer `name` on the mean loss at `lr`, and after 2 on
+    the summed loss at lr_for_summed_loss(name, lr, 5): 20 rows in 4 batches of 5, torch.optim's own optimizer."""
+    import torch
+    from torch import nn
+
+    x, y = torch.tensor(xs), torch.tensor(ys)
+    kinds = {"sgd": torch.optim.SGD, "momentum": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9),
+             "adam": torch.optim.Adam}
+
+    def run(reduction, rate):
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1), nn.Flatten(0, 1)).double()
+        optimizer = kinds[name](model.parameters(), lr=rate)
+        train_minibatch(model, make_loader(x, y, batch_size=5, seed=0), optimizer, nn.MSELoss(reduction=reduction),
+                        2)
+        return [p.detach().numpy() for p in model.parameters()]
+
+    torch.manual_seed(seed)
+    start = [p.detach().numpy() for p in nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+             .parameters()]
+    return start, run("mean", lr), run("sum", lr_for_summed_loss(name, lr, 5))
+
+
+@pytest.mark.task("4.7", points=2)
+def test_a_summed_loss_at_the_matching_lr_takes_the_mean_s_steps(submission):
+    for name, lr in (("sgd", 0.1), ("momentum", 0.05), ("adam", 0.01)):
+        call = (f"summed_and_mean_runs(..., name={name!r}, lr={lr}) of the tests: 20 rows in 4 batches of 5, "
+                "2 epochs, torch.optim's own optimizer, on the mean loss at lr and on the summed loss at "
+                f"lr_for_summed_loss({name!r}, {lr}, 5)")
+        start, mean, summed = submission.call(summed_and_mean_runs, seed=12, xs=XS, ys=YS, name=name, lr=lr)
+        if isinstance(mean, list) and len(mean) == len(start) and all(
+                np.array_equal(np.asarray(a), b) for a, b in zip(mean, start, strict=False)):
+            expect.fail(call, "the parameters of run('mean', lr) never moved", "8 steps taken",
+                        hint="train_minibatch takes one optimizer step per batch")
+        expect.close(call, summed, mean, rtol=1e-6, atol=1e-9,
+                     hint=f"{name} on the summed loss should step exactly as on the mean: the summed loss's "
+                          "gradient is batch_size times bigger, so SGD needs lr / batch_size while Adam, which "
+                          "divides by the gradient's own size, keeps lr")
+
+
+# -- Task 4.8: a validation set ------------------------------------------------------------------
+
+
+#: n rows that say who they are: row i of x is (i, 100 + i) and y[i] is i.
+NUMBERED = "x = torch.stack([torch.arange(n) * 1.0, 100.0 + torch.arange(n)], dim=1)\ny = torch.arange(n) * 1.0\n"
+PARTS = ("parts = split_train_val(x, y, n_val, seed=seed)\n"
+         "x_train, y_train, x_val, y_val = parts\n"
+         "(y_train.tolist(), y_val.tolist(), bool((x_train[:, 0] == y_train).all() and (x_val[:, 0] == y_val).all()),"
+         " (tuple(x_train.shape), tuple(x_val.shape)))")
+ONE_PART_HINT = ("every row goes to exactly one part: draw ONE permutation of the rows and slice it, the first n_val "
+                 "entries for validation and the rest for training (two separate draws overlap and miss rows)")
+
+
+@pytest.mark.task("4.8", points=2)
+def test_split_puts_every_row_in_exactly_one_part(submission):
+    for n, n_val, seed in ((10, 3, 0), (25, 5, 1)):
+        call = NUMBERED + PARTS
+        y_train, y_val, paired, shapes = submission.run(IMPORTS + call, n=n, n_val=n_val, seed=seed)
+        shown_call = f"{call}  # n = {n}, n_val = {n_val}, seed = {seed}"
+        expect.equal(shown_call, shapes, ((n - n_val, 2), (n_val, 2)),
+                     hint="n_val rows go to validation and the other len(x) - n_val rows to training")
+        expect.equal(shown_call + "  # rows in both parts", sorted(set(y_train) & set(y_val)), [], hint=ONE_PART_HINT)
+        expect.equal(shown_call + "  # every row, sorted", sorted(y_train + y_val), [float(i) for i in range(n)],
+                     hint=ONE_PART_HINT)
+        expect.equal(shown_call + "  # does each x row stay with its y?", paired, True,
+                     hint="index x and y with the same rows: x[order[:n_val]] and y[order[:n_val]]")
+
+
+CASES["splits"] = (
+    IMPORTS + NUMBERED + "[[part.tolist() for part in split_train_val(x, y, 4, seed=seed)[1::2]] for seed in (0, 7)]",
+    {"n": 12})
+
+
+@pytest.mark.task("4.8")
+def test_split_comes_from_its_seed(submission):
+    call = (NUMBERED + "torch.manual_seed(0)\nfirst = split_train_val(x, y, 4, seed=7)[3].tolist()\n"
+            "torch.manual_seed(1)\nsecond = split_train_val(x, y, 4, seed=7)[3].tolist()\n"
+            "torch.manual_seed(2)\nexpected = torch.rand(3).tolist()\n"
+            "torch.manual_seed(2)\nsplit_train_val(x, y, 4, seed=7)\n"
+            "first == second, torch.rand(3).tolist() == expected")
+    same, untouched = submission.run(IMPORTS + call, n=12)
+    seeded = ("draw the order from a generator of your own: torch.randperm(len(x), "
+              "generator=torch.Generator().manual_seed(seed)), not from torch's global random numbers")
+    expect.equal(call + "  # the same split twice?", same, True, hint=seeded)
+    expect.equal(call + "  # torch's global random numbers afterwards: as if untouched?", untouched, True, hint=seeded)
+    expect.equal(shown("splits") + "  # [[y_train, y_val] for each seed]", run_case(submission, "splits"),
+                 RECORDED["splits"],
+                 hint=seeded + "; the first n_val entries of the permutation are the validation rows and the rest "
+                               "the training rows, each part in the permutation's order")
+
+
+#: Twenty rows: the first 14 to train on (batches of 5, 5 and 4), the last 6 held out.
+HELD_OUT = ("x_train, y_train, x_val, y_val = x[:14], y[:14], x[14:], y[14:]\n"
+            "loader = make_loader(x_train, y_train, batch_size=5, seed=2)\n")
+
+CASES["fit with validation"] = (
+    IMPORTS + DROPOUT_NET + DATA + HELD_OUT + "optimizer = torch.optim.Adam(model.parameters(), lr=0.01)\n"
+    f"curves = fit_with_validation(model, loader, x_val, y_val, optimizer, epochs=4)\ncurves, {PARAMETERS}",
+    {"seed": 13, "xs": XS, "ys": YS})
+
+VALIDATION_HINT = ("measure the validation loss on (x_val, y_val), the rows the model never trains on, with "
+                   "evaluate(model, x_val, y_val, loss_fn) after each epoch of training")
+EVALUATE_HINT = ("measure the validation loss as a test set is, with evaluate (task 4.2): eval mode, so dropout is "
+                 "off, and under torch.no_grad(), so no graph is built")
+
+
+@pytest.mark.task("4.8", points=3)
+def test_fit_with_validation_matches_the_recorded_run(submission):
+    call = shown("fit with validation")
+    curves, parameters = run_case(submission, "fit with validation")
+    (expected_train, expected_val), expected_parameters = RECORDED["fit with validation"]
+    if not isinstance(curves, tuple) or len(curves) != 2:
+        expect.fail(call, curves, "a tuple (train_losses, val_losses)")
+    check_losses(call + "  # the training curve", curves[0], expected_train)
+    for value in curves[1] if isinstance(curves[1], list) else []:
+        expect.is_float(call, value, hint=ITEM_HINT)
+    expect.close(call + "  # the validation curve", curves[1], expected_val, rtol=1e-9, atol=1e-12,
+                 hint=f"{VALIDATION_HINT}; {EVALUATE_HINT}")
+    expect.close(call, parameters, expected_parameters, rtol=1e-9, atol=1e-12,
+                 hint="each epoch is one epoch of train_minibatch over train_loader")
+
+
+@pytest.mark.task("4.8", points=2)
+def test_validation_loss_is_measured_on_the_validation_rows(submission):
+    call = (NET + DATA + HELD_OUT + "optimizer = torch.optim.SGD(model.parameters(), lr=0.0)\n"
+            "fit_with_validation(model, loader, x_val, y_val, optimizer, epochs=3)")
+    got = submission.run(IMPORTS + call, seed=14, xs=XS, ys=YS)
+    # With lr = 0 the model never moves: every epoch has the loss on the 14 training rows and on the 6 held out.
+    torch.manual_seed(14)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1),
+                                torch.nn.Flatten(0, 1)).double()
+    x, y = torch.tensor(XS), torch.tensor(YS)
+    with torch.no_grad():
+        on_train = torch.nn.functional.mse_loss(model(x[:14]), y[:14]).item()
+        on_val = torch.nn.functional.mse_loss(model(x[14:]), y[14:]).item()
+    shown_call = f"{call}  # lr = 0"
+    if not isinstance(got, tuple) or len(got) != 2:
+        expect.fail(shown_call, got, "a tuple (train_losses, val_losses)")
+    check_losses(shown_call + "  # the training curve", got[0], [on_train] * 3)
+    if not isinstance(got[1], list) or len(got[1]) != 3:
+        expect.fail(shown_call, got[1], "3 validation losses, one per epoch")
+    expect.close(shown_call + "  # the validation curve", got[1], [on_val] * 3, rtol=1e-9, atol=1e-12,
+                 hint=VALIDATION_HINT)
+
+
+@pytest.mark.task("4.8")
+def test_validation_runs_in_eval_mode_without_gradients(submission):
+    call = (DROPOUT_NET + DATA + HELD_OUT + "seen = []\n"
+            "def spying_loss(prediction, target):\n"
+            "    if len(target) == 6:  # the validation rows (training batches have 5 or 4)\n"
+            "        seen.append((prediction.requires_grad, model.training))\n"
+            "    return nn.functional.mse_loss(prediction, target)\n"
+            "fit_with_validation(model, loader, x_val, y_val, torch.optim.SGD(model.parameters(), lr=0.01), "
+            "loss_fn=spying_loss, epochs=2)\nseen")
+    expect.equal(call + "  # (tracks gradients?, in training mode?) for each validation loss",
+                 submission.run(IMPORTS + call, seed=15, xs=XS, ys=YS), [(False, False), (False, False)],
+                 hint=EVALUATE_HINT + "; pass loss_fn on to it")
+
+
+# -- Task 4.9: early stopping --------------------------------------------------------------------
+
+
+#: A line to learn (y = 2x, plus a ripple) and held-out rows that follow y = 0.8x: the best weight is on the way.
+DIVERGING = """
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(1, 1), nn.Flatten(0, 1)).double()
+with torch.no_grad():
+    model[0].weight.zero_()
+    model[0].bias.zero_()
+x_train = torch.linspace(-1.0, 1.0, 12, dtype=torch.float64).reshape(-1, 1)
+y_train = 2.0 * x_train[:, 0] + 0.1 * torch.cos(5.0 * x_train[:, 0])
+x_val = torch.linspace(-0.9, 0.9, 6, dtype=torch.float64).reshape(-1, 1)
+y_val = 0.8 * x_val[:, 0]
+loader = make_loader(x_train, y_train, batch_size=4, seed=0)
+optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+"""
+
+CASES["early stopping"] = (
+    IMPORTS + DIVERGING + "result = train_with_early_stopping(model, loader, x_val, y_val, optimizer, max_epochs=20, "
+    f"patience=2)\nresult, {PARAMETERS}", {"lr": 0.05})
+
+BEST_HINT = ("put the best epoch's weights back at the end: model.state_dict() holds the live tensors, which later "
+             "steps keep changing, so keep a copy (copy.deepcopy(model.state_dict())) when an epoch is the best so "
+             "far and restore it with model.load_state_dict")
+
+
+@pytest.mark.task("4.9", points=3)
+def test_early_stopping_matches_the_recorded_run(submission):
+    call = shown("early stopping")
+    result, parameters = run_case(submission, "early stopping")
+    (expected_train, expected_val, expected_best), expected_parameters = RECORDED["early stopping"]
+    if not isinstance(result, tuple) or len(result) != 3:
+        expect.fail(call, result, "a tuple (train_losses, val_losses, best_epoch)")
+    train_losses, val_losses, best = result
+    check_losses(call + "  # the training curve", train_losses, expected_train)
+    expect.close(call + "  # the validation curve", val_losses, expected_val, rtol=1e-9, atol=1e-12,
+                 hint="after each epoch of training, the validation loss with evaluate")
+    expect.equal(call + "  # best_epoch", best, expected_best,
+                 hint="best_epoch is the index in val_losses of the lowest validation loss (the first, if tied)")
+    expect.close(call + "  # the model's parameters afterwards", parameters, expected_parameters, rtol=1e-9,
+                 atol=1e-12, hint=BEST_HINT)
+
+
+PATIENCE_HINT = ("stop once `patience` epochs in a row bring no new best (a strictly lower validation loss): with the "
+                 "best at epoch b, the last epoch is b + patience, so b + patience + 1 epochs run (never more than "
+                 "max_epochs)")
+
+
+@pytest.mark.task("4.9", points=2)
+def test_early_stopping_waits_patience_epochs_for_a_new_best(submission):
+    # With lr = 0 the validation loss never improves on epoch 0's.
+    for patience, max_epochs, epochs in ((1, 10, 2), (3, 10, 4), (5, 3, 3)):
+        call = (DIVERGING + "result = train_with_early_stopping(model, loader, x_val, y_val, optimizer, "
+                f"max_epochs={max_epochs}, patience={patience})\n"
+                "[len(part) if isinstance(part, list) else part for part in result] if isinstance(result, tuple) "
+                "else result")
+        expect.equal(f"{call}  # lr = 0: the validation loss stays as it is", submission.run(IMPORTS + call, lr=0.0),
+                     [epochs, epochs, 0], hint=PATIENCE_HINT)
+
+
+@pytest.mark.task("4.9")
+def test_early_stopping_runs_every_epoch_while_it_improves(submission):
+    call = (LINE_MODEL + DATA + "loader = make_loader(x, y, batch_size=4, seed=0, shuffle=False)\n"
+            "result = train_with_early_stopping(model, loader, x, y, torch.optim.SGD(model.parameters(), lr=0.05), "
+            "max_epochs=6, patience=1)\n"
+            "[len(part) if isinstance(part, list) else part for part in result] if isinstance(result, tuple) "
+            "else result")
+    # Full-batch gradient descent with a small step on a least-squares loss lowers the loss every epoch.
+    expect.equal(f"{call}  # validating on the training rows themselves", submission.run(IMPORTS + call, xs=LINE_X,
+                                                                                          ys=LINE_Y),
+                 [6, 6, 5], hint="while every epoch brings a new best, train all max_epochs epochs; best_epoch is "
+                                 "then the last one, max_epochs - 1")
+
+
+@pytest.mark.task("4.9", points=2)
+def test_early_stopping_leaves_the_best_weights_in_the_model(submission):
+    call = (DIVERGING + "ids = [id(p) for p in model.parameters()]\n"
+            "result = train_with_early_stopping(model, loader, x_val, y_val, optimizer, max_epochs=20, patience=2)\n"
+            "with torch.no_grad():\n    now = nn.functional.mse_loss(model(x_val), y_val).item()\n"
+            "result, now, [id(p) for p in model.parameters()] == ids")
+    result, now, same_objects = submission.run(IMPORTS + call, lr=0.05)
+    if not isinstance(result, tuple) or len(result) != 3 or not isinstance(result[1], list) or \
+            type(result[2]) is not int or not 0 <= result[2] < len(result[1]) - 1:
+        expect.fail(call, result, "(train_losses, val_losses, best_epoch), best_epoch before the last epoch",
+                    hint=PATIENCE_HINT)
+    _, val_losses, best = result
+    expect.close(f"{call}  # the model's validation loss afterwards", now, val_losses[best], rtol=1e-9, atol=1e-12,
+                 hint=BEST_HINT)
+    expect.equal(call, same_objects, True,
+                 hint="load the best weights into the same parameter objects (model.load_state_dict copies in "
+                      "place); the optimizer holds references to them")
+
+
 # -- Recorded expectations ------------------------------------------------------------------
 # The reference solution's answers to CASES, written by `autograder record-expectations`; never edit by hand.
 # BEGIN RECORDED
@@ -774,5 +1144,76 @@ RECORDED = {
             1.0964862793628785,
         ],
     },
+    'loader orders': [
+        [
+            [[3.0, 7.0, 5.0, 2.0], [0.0, 8.0, 1.0, 6.0], [9.0, 4.0]],
+            [[1.0, 3.0, 2.0, 7.0], [5.0, 9.0, 0.0, 6.0], [4.0, 8.0]],
+        ],
+        [
+            [[7.0, 4.0, 8.0, 1.0], [2.0, 3.0, 6.0, 5.0], [9.0, 0.0]],
+            [[2.0, 1.0, 6.0, 3.0], [5.0, 9.0, 4.0, 7.0], [8.0, 0.0]],
+        ],
+    ],
+    'train_minibatch with momentum': (
+        [0.32978659497682666, 0.22949562870075627, 0.14692380010315478],
+        [
+            np.array([
+                [0.37339351880915805, 0.19032916070306902, 0.6297549039870728],
+                [-0.6082591418897251, 0.28055235087121305, 0.000981265165178258],
+                [0.4515064330976671, -0.5260136569480302, 0.07725671491282164],
+                [-0.7033194533863341, 0.5966353974296359, -0.002094611269853376],
+            ]),
+            np.array([-0.26634344695157064, -0.3955397417451965, -0.6129923400559624, 0.2676263544630779]),
+            np.array([[0.264493448235718, -0.5897167350630107, 0.46492137865941713, -0.6967865292474947]]),
+            np.array([0.1414134231158384]),
+        ],
+    ),
+    'splits': [
+        [[7.0, 4.0, 2.0, 10.0, 3.0, 1.0, 11.0, 6.0], [8.0, 0.0, 5.0, 9.0]],
+        [[7.0, 9.0, 11.0, 6.0, 8.0, 1.0, 10.0, 2.0], [3.0, 4.0, 0.0, 5.0]],
+    ],
+    'fit with validation': (
+        (
+            [0.7605255416303368, 0.5634667805896107, 0.3931308785190096, 0.5229080709495456],
+            [0.5573012200630754, 0.45514189554049583, 0.3756866841311312, 0.3148075490467663],
+        ),
+        [
+            np.array([
+                [-0.4059363056961436, -0.06169055649144876, 0.3602824483820322],
+                [-0.48301597002067326, -0.529296982327015, 0.08510196635913403],
+                [-0.23740036036824902, 0.3588201632060479, 0.4785616124933301],
+                [-0.4434508455766223, -0.5511857027753309, -0.03929922373711831],
+                [0.4879802336943995, 0.0008311341532608096, 0.02857149356008695],
+                [-0.33151905032607065, -0.3464112668180064, -0.21530848771686834],
+                [0.46829809520396753, -0.4865549997403182, 0.5856609174386995],
+                [-0.1175104503074363, -0.16981353819474537, 0.4026079288407102],
+            ]),
+            np.array([
+                0.49614833947121917, -0.2915442810401333, -0.19212012424189537, 0.3445109440617073,
+                -0.05308069734463972, -0.2439272109586367, -0.46120767930439066, -0.24782513525461955,
+            ]),
+            np.array([
+                [
+                    0.009783696970919612, 0.15542145446633573, 0.2616730655100235, -0.2486472231025773,
+                    -0.07280274112988548, -0.20859543478024273, 0.2138656820707038, -0.27926908075197004,
+                ],
+            ]),
+            np.array([0.23445287100519835]),
+        ],
+    ),
+    'early stopping': (
+        (
+            [
+                1.4690877666074378, 1.2013245997317796, 0.923838528006221, 0.70876929254875, 0.5620080644168095,
+                0.43783257899637057,
+            ],
+            [
+                0.12366490055340729, 0.05072593097595357, 0.013067666674484148, 0.00034591817518772085,
+                0.004851749615101045, 0.021210727707964536,
+            ],
+            3,
+        ),
+        [np.array([[0.7720125721063921]]), np.array([-0.007059195548357895])],
+    ),
 }
 # END RECORDED

@@ -17,69 +17,22 @@ import pytest
 
 from hardway import expect
 from hardway.plaindata import TensorRecord
-from hardway.submission import StudentCodeRaised, SubmissionError
+from hardway.testkit import attempt
+from hardway.testkit_ex03 import KNOWN_ERRORS, MISTAKE_HINTS, check_f_got_leaves, descent_result, floats
+from hardway.testkit_ex03 import call as call_with_hints
 
 #: Every snippet builds its tensors with T(...): float64 on the CPU.
 TENSORS = "import torch\nT = lambda value: torch.tensor(value, dtype=torch.float64)"
 
 #: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
 CASES: dict[str, tuple[str, dict[str, Any]]] = {}
-FLOAT_HINT = "return plain Python floats: call .item() on a one-element tensor (a tensor is not a float)"
-
-# Torch's classic error messages, and the fix each one calls for.
-KNOWN_ERRORS = (
-    ("leaf Variable that requires grad is being used in an in-place operation",
-     "an in-place update of a leaf that requires grad must run inside `with torch.no_grad():`"),
-    ("does not require grad and does not have a grad_fn",
-     "backward() found no tensor with requires_grad=True behind the result: create the leaves with "
-     "requires_grad=True (and compute outside torch.no_grad())"),
-    ("NoneType",
-     "if that None was a .grad: only leaf tensors created with requires_grad=True get one, a parameter read through "
-     ".data or .detach() inside the loss is cut out of the graph (its .grad stays None), and an update outside "
-     "torch.no_grad() turns x into a non-leaf whose .grad stays None"),
-    ("backward through the graph a second time",
-     "was the loss computed once, before the loop? Compute a fresh loss from the current parameters in every step "
-     "before calling backward() again"),
-    ("modified by an inplace operation",
-     "an in-place operation (-=, +=, mul_, ...) changed a tensor that autograd saved to compute the gradient: "
-     "write the out-of-place form (d = d - image) inside the loss, and keep in-place updates for the parameters, "
-     "under torch.no_grad()"),
-    ("grad can be implicitly created only for scalar outputs",
-     "backward() needs a scalar: reduce the loss to one number (.mean() or .sum()) first"),
-    ("dtype", "create every new tensor with the inputs' dtype (**tensor_options(x), or dtype=x.dtype)"),
-)
-
-NEVER_ZEROED = ("the gradient was never zeroed: backward() adds into .grad, so every step followed the sum of all "
-                "the gradients so far. Zero it after each update (x.grad.zero_() or x.grad = None)")
-UPHILL = "the loss went up: step against the gradient, x -= lr * x.grad (a minus sign, not a plus)"
-NEVER_MOVED = ("nothing moved: was the gradient zeroed between backward() and the update? Then every update "
-               "subtracts lr * 0. Zero it after the update (or before backward())")
 
 
-def call(submission, shown, expression, setup=TENSORS, **inputs):
-    """Run `setup` and then `expression`; a torch error with a well-known cause fails with its fix."""
+def call(submission, shown, expression, setup=TENSORS, known=KNOWN_ERRORS, **inputs):
+    """Run `setup` (float64 tensors through T, unless told) and then `expression`; a torch error with a
+    well-known cause (`known`) fails with its fix."""
     __tracebackhide__ = True
-    try:
-        return submission.run(f"{setup}\n{expression}", **inputs)
-    except Exception as error:
-        if isinstance(error, StudentCodeRaised):
-            name, message = error.type_name, error.message
-        elif isinstance(error, (SubmissionError, NotImplementedError)):
-            raise
-        else:  # your own exception, when the tests import your module directly
-            name, message = type(error).__name__, str(error)
-        hints = [hint for fragment, hint in KNOWN_ERRORS if fragment in message]
-        if not hints or name == "NotImplementedError":
-            raise  # no known fix: see your traceback
-        expect.fail(shown, f"{name}: {message[:300]}", "a result, not an error", hints[0])
-
-
-def check_floats(shown, got, count):
-    __tracebackhide__ = True
-    if not isinstance(got, (tuple, list)) or len(got) != count:
-        expect.fail(shown, got, f"a tuple of {count} Python floats", FLOAT_HINT)
-    for item in got:
-        expect.is_float(shown, item, hint=FLOAT_HINT)
+    return call_with_hints(submission, shown, expression, setup, known, **inputs)
 
 
 def detached_values(shown, got, shape, not_a_tensor, dtype="float64"):
@@ -96,26 +49,6 @@ def detached_values(shown, got, shape, not_a_tensor, dtype="float64"):
         expect.fail(shown, got, f"a {dtype} tensor, not {got.dtype}",
                     "create every new tensor with the input's dtype (**tensor_options(x))")
     return got.data
-
-
-def descent_result(shown, got):
-    """`got` split into (x, steps, history) once it has that shape."""
-    __tracebackhide__ = True
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        expect.fail(shown, got, "a tuple (x, steps, history)")
-    x_got, steps_got, history_got = got
-    if type(steps_got) is not int:
-        expect.fail(shown, steps_got, "`steps` as a Python int", "count the updates in a plain int")
-    if not isinstance(history_got, list):
-        expect.fail(shown, history_got, "`history` as a list of Python floats")
-    for loss in history_got:
-        expect.is_float(f"the losses in the history of {shown}", loss,
-                        hint="append loss.item() to history, not the loss tensor itself")
-    return x_got, steps_got, history_got
-
-
-PRECISION = ("close, but not equal to rounding error: compute in float64, creating the parameters with the data's "
-             "dtype (**tensor_options(x)); float32 keeps only about 7 digits")
 
 
 def matches(got, replay):
@@ -135,7 +68,7 @@ def test_linear_grads_of_w_x_plus_b(submission):
     if not isinstance(got, dict) or set(got) != {"dy_dw", "dy_dx", "dy_db"}:
         expect.fail(shown, got, "a dict with the keys 'dy_dw', 'dy_dx' and 'dy_db'")
     values = (got["dy_dw"], got["dy_dx"], got["dy_db"])
-    check_floats(f"the values of {shown}", values, 3)
+    floats(f"the values of {shown}", values, 3)
     # y = w x + b: each factor's derivative is the other factor, and b's is 1.
     expect.close(shown, values, (-3.0, 2.0, 1.0), rtol=1e-6, hint="y = w x + b, so dy/dw = x, dy/dx = w and dy/db = 1")
 
@@ -144,7 +77,7 @@ def test_linear_grads_of_w_x_plus_b(submission):
 def test_cubic_grads(submission):
     shown = "cubic_grads(1.5, -2.0)"
     got = call(submission, shown, shown)
-    check_floats(shown, got, 2)
+    floats(shown, got, 2)
     # y = 3a^3 - b^2: dy/da = 9 a^2 = 20.25 and dy/db = -2 b = 4.
     expect.close(shown, got, (20.25, 4.0), rtol=1e-6,
                  hint="y = 3a^3 - b^2, so dy/da = 9a^2 and dy/db = -2b (mind the minus sign)")
@@ -161,7 +94,7 @@ def test_rosenbrock_gradient_by_autograd(submission):
                              ((-0.5, 0.75), (97.0, 100.0)), ((0.3, -1.2), (153.4, -258.0))]:
         shown = f"torch_rosenbrock_grad({x}, {y})"
         got = call(submission, shown, shown)
-        check_floats(shown, got, 2)
+        floats(shown, got, 2)
         # Terms of a few hundred may cancel: the tolerance allows float32 rounding too.
         expect.close(shown, got, expected, rtol=1e-6, atol=1e-3,
                      hint="evaluate the given rosenbrock on two leaves with requires_grad=True, call backward() once, "
@@ -188,9 +121,9 @@ def test_descend_matches_the_recorded_run(submission):
     values = detached_values(shown, x_got, (2,), "return x itself, detached")
     hint = ""
     if len(history_got) > 2 and len(set(history_got)) == 1:
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     elif len(history_got) > 1 and history_got[1] > history_got[0]:
-        hint = UPHILL
+        hint = MISTAKE_HINTS["ascends"]
     elif steps_got == 500:
         hint = "the loop never stopped early: stop as soon as the gradient norm falls below grad_tol"
     elif abs(steps_got - steps_expected) == 1 or len(history_got) != steps_got + 1:
@@ -215,9 +148,9 @@ def test_descend_zeroes_the_gradient_between_steps(submission):
                     "not a tensor of shape (1,)")
     value = detached_values(expression, x_got, (), "return x itself, detached")
     if matches(history_got, [8.0, 7.0, 5.0]) or matches(value, 1.0):
-        hint = NEVER_ZEROED
+        hint = MISTAKE_HINTS["keeps gradients"]
     elif matches(history_got, [8.0, 8.0, 8.0]):
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     else:
         hint = "each of the 3 updates moves x by lr * 2 = 0.5"
     expect.close(f"(steps, history) of {expression}", (steps_got, history_got), (3, [8.0, 7.0, 6.0]), hint=hint)
@@ -232,15 +165,7 @@ def test_descend_hands_f_a_leaf_and_returns_a_detached_copy(submission):
     expression = "descend(recording, start, 0.1, max_steps=5, grad_tol=1e-9)"
     shown = f"{expression} with start = T([3.0, 1.0]), recording what f receives"
     got, seen, start_after = call(submission, shown, f"({expression}, seen, start.tolist())", setup)
-    for number, (is_leaf, no_grad_fn, requires_grad) in enumerate(seen, start=1):
-        if not (is_leaf and no_grad_fn):
-            expect.fail(f"call {number} of f in {shown}", "an x that is not a leaf (it has a grad_fn)",
-                        "a leaf tensor every time",
-                        "x is not a leaf: the update ran outside torch.no_grad(), so x became the output of a graph "
-                        "that grows with every step. Update in place inside `with torch.no_grad():`")
-        if not requires_grad:
-            expect.fail(f"call {number} of f in {shown}", "an x with requires_grad=False", "an x that requires grad",
-                        "make x a leaf with requires_grad=True before the loop")
+    check_f_got_leaves(shown, seen)
     if start_after != [3.0, 1.0]:
         expect.fail(shown, f"start changed to {start_after}", "start left unchanged",
                     "copy x0 first (x0.detach().clone()): the caller's tensor must stay unchanged")
@@ -314,9 +239,9 @@ def test_fit_parabola_matches_the_recorded_descent(submission):
     elif matches(values, RECORDED["fit_parabola at 21 times the learning rate"]):
         hint = "the loss is the MEAN of the squared errors, not their sum"
     elif matches(values, np.zeros(3)):
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     elif np.allclose(values, expected, rtol=1e-4, atol=1e-6):
-        hint = PRECISION
+        hint = MISTAKE_HINTS["precision"]
     expect.close(shown, values, expected, rtol=1e-7, atol=1e-9, hint=hint)
 
 
@@ -355,15 +280,15 @@ def test_fit_sine_matches_the_recorded_descent(submission):
     snippet, inputs = CASES["fit_sine on 40 points"]
     shown = "fit_sine(T(x), T(y), 1.5, 0.1, 0.4, 20) on 40 points of sin(1.7 x + 0.4) (plus a wiggle)"
     got = call(submission, shown, snippet, setup="", **inputs)
-    check_floats(shown, got, 2)
+    floats(shown, got, 2)
     expected = RECORDED["fit_sine on 40 points"]
     hint = "make exactly `steps` updates of both omega and t from the gradient of 1/2 * mean((sin(omega x + t) - y)^2)"
     if matches(got, RECORDED["fit_sine at twice the learning rate"]):
         hint = "the loss has a factor 1/2 in front: 1/2 * mean((sin(omega x + t) - y)^2), as in exercise 2"
     elif matches(got, (1.5, 0.1)):
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     elif np.allclose(got, expected, rtol=1e-4, atol=1e-6):
-        hint = PRECISION
+        hint = MISTAKE_HINTS["precision"]
     # In float64 any correct loop agrees to about 1e-14; float32 parameters are off by about 1e-8.
     expect.close(shown, got, expected, rtol=1e-10, atol=1e-12, hint=hint)
 
@@ -396,12 +321,294 @@ def test_fit_gaussian_finds_a_clean_blob(submission):
     got = call(submission, shown, expression, image=image)
     if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))):
         expect.fail(shown, got, "((x, y), sigma)", "return a pair: the position (x, y) and then sigma")
-    check_floats(shown, (*got[0], got[1]), 3)
+    floats(shown, (*got[0], got[1]), 3)
     hint = ("descend the SUM of squared differences over x, y and sigma together; pos is (x, y) with x the column "
             "index")
     if matches((*got[0], got[1]), (7.0, 12.5, 2.0)):
-        hint = NEVER_MOVED
+        hint = MISTAKE_HINTS["never moves"]
     expect.close(shown, got, ((8.3, 11.6), 2.5), rtol=0, atol=1e-4, hint=hint)
+
+
+# -- Task 3.7: vector-Jacobian products ------------------------------------------------------------
+
+#: f(x) = (x0 x1, x1^2 - x0) at x = (3, -1): its Jacobian is [[x1, x0], [-1, 2 x1]] = [[-1, 3], [-1, -2]].
+SQUARE_MAP = "f = lambda x: torch.stack([x[0] * x[1], x[1] ** 2 - x[0]])\nx = T([3.0, -1.0])"
+
+
+@pytest.mark.task("3.7", points=2)
+def test_vjp_multiplies_the_vector_from_the_left(submission):
+    expression = "vjp(f, x, T([2.0, 1.0]))"
+    shown = f"{expression} with f(x) = (x0 x1, x1^2 - x0) and x = (3, -1)"
+    got = call(submission, shown, expression, setup=f"{TENSORS}\n{SQUARE_MAP}")
+    values = detached_values(shown, got, (2,), "return the leaf's gradient: a tensor with x's shape")
+    # v^T J = 2 * (-1, 3) + 1 * (-1, -2) = (-3, 4), while J v = (-1*2 + 3*1, -1*2 - 2*1) = (1, -4).
+    hint = MISTAKE_HINTS["wrong side"] if matches(values, (1.0, -4.0)) else "x.grad[j] = sum_i v[i] * dy_i/dx_j"
+    expect.close(shown, values, np.array([-3.0, 4.0]), hint=hint)
+
+
+@pytest.mark.task("3.7")
+def test_vjp_from_three_inputs_to_two_outputs_leaves_x_alone(submission):
+    setup = f"{TENSORS}\nf = lambda x: torch.stack([x[0] + 2 * x[1] - x[2], x[0] * x[2]])\nx = T([1.0, 2.0, 3.0])"
+    expression = "vjp(f, x, T([1.0, -1.0]))"
+    shown = f"{expression} with f(x) = (x0 + 2 x1 - x2, x0 x2) and x = (1, 2, 3)"
+    got, x_requires_grad, x_grad_is_none = call(submission, shown, f"({expression}, x.requires_grad, x.grad is None)",
+                                                setup=setup)
+    values = detached_values(shown, got, (3,), "return the leaf's gradient: a tensor with x's shape (3 values)")
+    # J = [[1, 2, -1], [x2, 0, x0]] = [[1, 2, -1], [3, 0, 1]], so v^T J = (1 - 3, 2 - 0, -1 - 1).
+    expect.close(shown, values, np.array([-2.0, 2.0, -2.0]),
+                 hint="v has one value per output (2) and v^T J one per input (3): x.grad[j] = sum_i v[i] dy_i/dx_j")
+    expect.equal(f"(x.requires_grad, x.grad is None) after {shown}", (x_requires_grad, x_grad_is_none),
+                 (False, True), hint=MISTAKE_HINTS["callers x"])
+
+
+#: f(x) = (x0 x1, x1 x2, x0^2 + 3 x2) at (1, 2, 3): J = [[x1, x0, 0], [0, x2, x1], [2 x0, 0, 3]].
+JACOBIAN_CASES = [
+    ("f(x) = (x0 x1, x1 x2, x0^2 + 3 x2) at x = (1, 2, 3)",
+     "f = lambda x: torch.stack([x[0] * x[1], x[1] * x[2], x[0] ** 2 + 3 * x[2]])\nx = T([1.0, 2.0, 3.0])",
+     np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 2.0], [2.0, 0.0, 3.0]])),
+    ("f(x) = (x0^2, x0 x1, 5 x1) at x = (2, -1)",
+     "f = lambda x: torch.stack([x[0] ** 2, x[0] * x[1], 5 * x[1]])\nx = T([2.0, -1.0])",
+     np.array([[4.0, 0.0], [-1.0, 2.0], [0.0, 5.0]])),
+]
+
+
+def jacobian_hint(values, expected):
+    """Name the mistake when the matrix is J's transpose, J's rows summed, or one row repeated."""
+    if values.shape == expected.T.shape and matches(values, expected.T):
+        return "that is J transposed: row i of J is e_i^T J, the leaf's .grad after backward(gradient=e_i)"
+    if matches(values, np.cumsum(expected, axis=0)):
+        return ("row i came out as rows 0 to i summed: backward() ADDS into .grad, so clear the leaf's gradient "
+                "before each row (leaf.grad = None, or leaf.grad.zero_())")
+    if len(values) > 1 and all(matches(row, values[-1]) for row in values):
+        return ("every row is the last one: the rows you kept are one .grad tensor, changed in place by each pass; "
+                "keep a copy of each row (.clone()), or set leaf.grad = None before each pass")
+    return "row i of J is the leaf's .grad after backward(gradient=e_i), with e_i the i-th unit vector"
+
+
+@pytest.mark.task("3.7", points=2)
+def test_jacobian_by_rows_builds_each_row_from_one_backward_pass(submission):
+    for description, setup, expected in JACOBIAN_CASES:
+        shown = f"jacobian_by_rows(f, x) with {description}"
+        got, x_grad_is_none = call(submission, shown, "(jacobian_by_rows(f, x), x.grad is None)",
+                                   setup=f"{TENSORS}\n{setup}")
+        values = detached_values(shown, got, expected.shape,
+                                 f"return J as one tensor of shape {expected.shape} (torch.stack the rows)")
+        expect.close(shown, values, expected, hint=jacobian_hint(values, expected))
+        expect.equal(f"x.grad is None after {shown}", x_grad_is_none, True, hint=MISTAKE_HINTS["callers x"])
+
+
+# -- Task 3.8: control flow, and where the graph breaks -----------------------------------------
+
+#: Calls newton_sqrt on a leaf a, differentiates y if it can and returns (result, y still in a graph, a.grad).
+NEWTON = """a = T({a})
+a.requires_grad_(True)
+result = newton_sqrt(a{options})
+y = result[0] if isinstance(result, tuple) and len(result) == 2 else None
+attached = isinstance(y, torch.Tensor) and y.requires_grad
+if attached:
+    y.backward()
+(result, attached, a.grad)"""
+
+
+def newton_outcome(submission, a, options=""):
+    """(what was shown, y, iterations, dy/da) for newton_sqrt(a, ...) on a float64 leaf a."""
+    __tracebackhide__ = True
+    shown = f"y, iterations = newton_sqrt(a{options}) with a = torch.tensor({a}, requires_grad=True); y.backward()"
+    result, attached, slope = call(submission, shown, NEWTON.format(a=a, options=options))
+    if not (isinstance(result, tuple) and len(result) == 2):
+        expect.fail(shown, result, "a tuple (y, iterations)")
+    y, iterations = result
+    if not (isinstance(y, TensorRecord) and y.data.shape == ()):
+        expect.fail(shown, y, "y as a 0-d tensor", "keep y a tensor: (y + a / y) / 2 with tensors stays a tensor")
+    if not attached:
+        expect.fail(shown, y, "a y that is still part of a's graph", MISTAKE_HINTS["no graph"])
+    if type(iterations) is not int:
+        expect.fail(shown, iterations, "`iterations` as a Python int", "count the replacements in a plain int")
+    if not isinstance(slope, TensorRecord):
+        expect.fail(f"a.grad after {shown}", slope, "the derivative dy/da",
+                    "start from y = a itself, the caller's tensor: a copy of its value is a new leaf, not a")
+    return shown, float(y.data), iterations, float(slope.data)
+
+
+@pytest.mark.task("3.8", points=2)
+def test_newton_sqrt_differentiates_the_two_steps_it_took(submission):
+    shown, y, iterations, slope = newton_outcome(submission, 4.0, ", max_iter=2")
+    # By hand: y goes 4 -> (4 + 1) / 2 = 2.5 -> (2.5 + 1.6) / 2 = 2.05, and dy/da goes
+    # 1 -> (1 * (1 - 4/16) + 1/4) / 2 = 0.5 -> (0.5 * (1 - 4/6.25) + 1/2.5) / 2 = 0.29.
+    expect.close(f"(y, iterations) of {shown}", (y, iterations), (2.05, 2),
+                 hint="start from y = a and make at most max_iter replacements y = (y + a / y) / 2")
+    # Started from a copy of a's value, dy_0/da would be 0, and dy/da 0 -> 0.125 -> 0.2225.
+    hint = ("start from y = a itself, so that dy_0/da = 1: a copy of its value (a.item(), a.detach()) starts "
+            "the derivative at 0") if abs(slope - 0.2225) < 1e-9 else \
+        "dy/da follows the loop as it ran: 1 -> 0.5 -> 0.29 for the two replacements"
+    expect.close(f"a.grad after {shown}", slope, 0.29, rtol=1e-9, hint=hint)
+
+
+@pytest.mark.task("3.8")
+def test_newton_sqrt_runs_until_the_tolerance_and_its_slope_nears_that_of_sqrt(submission):
+    shown, y, iterations, slope = newton_outcome(submission, 4.0)
+    # y: 4, 2.5, 2.05, 2.00061, 2.0000000929, 2.000000000000002; only the last has |y^2 - 4| <= 4e-12.
+    expect.close(f"(y, iterations) of {shown}", (y, iterations), (2.0, 5), rtol=1e-12,
+                 hint="loop while |y^2 - a| > tol * a (tol = 1e-12 by default), counting the replacements")
+    # Once y has converged, the derivative of the loop is that of sqrt: 1 / (2 sqrt(4)) = 0.25.
+    expect.close(f"a.grad after {shown}", slope, 0.25, rtol=1e-9,
+                 hint="dy/da is the derivative of the loop that ran; converged, it is 1 / (2 sqrt(a))")
+
+
+@pytest.mark.task("3.8")
+def test_newton_sqrt_at_one_never_loops_so_its_slope_is_one(submission):
+    shown, y, iterations, slope = newton_outcome(submission, 1.0)
+    # |1^2 - 1| = 0: the loop never runs, y is a itself, and the derivative of y = a is 1 (not sqrt's 1/2).
+    expect.close(f"(y, iterations, a.grad) of {shown}", (y, iterations, slope), (1.0, 0, 1.0), rtol=1e-12,
+                 hint="at a = 1 the loop condition is false at once: return y = a itself, whose derivative is 1. "
+                      "Autograd differentiates the path that ran, not the function you meant")
+
+
+#: Four computations of x^2, three of which cut the graph somewhere, by name.
+COMPUTATIONS = {
+    "plain": "def plain(x):\n    return x * x",
+    "half_detached": "def half_detached(x):\n    return x.detach() * x",
+    "under_no_grad": "def under_no_grad(x):\n    with torch.no_grad():\n        return x * x",
+    "through_numpy": "def through_numpy(x):\n    return torch.from_numpy(x.detach().cpu().numpy() ** 2)",
+}
+CUT_GRAPH_ERRORS = (
+    ("does not require grad",
+     "compute(leaf) came back without a graph (requires_grad False): then no gradient can reach x, so return None "
+     "instead of calling backward()"),
+    *KNOWN_ERRORS,
+)
+
+
+@pytest.mark.task("3.8", points=2)
+def test_gradient_or_none_tells_which_computations_let_gradients_flow(submission):
+    # x * x has the gradient 2x; in x.detach() * x the first factor is a constant, so the gradient is x;
+    # under no_grad and through numpy nothing is recorded, so no gradient reaches x.
+    cases = [("plain", np.array([2.0, 4.0, 6.0])), ("half_detached", np.array([1.0, 2.0, 3.0])),
+             ("under_no_grad", None), ("through_numpy", None)]
+    setup = "\n".join([TENSORS, *COMPUTATIONS.values(), "x = T([1.0, 2.0, 3.0])"])
+    for name, expected in cases:
+        shown = f"{COMPUTATIONS[name]}\ngradient_or_none({name}, x) with x = T([1.0, 2.0, 3.0])"
+        got, unchanged = call(submission, shown, f"(gradient_or_none({name}, x), x.grad is None and "
+                              "not x.requires_grad)", setup=setup, known=CUT_GRAPH_ERRORS)
+        if expected is None:
+            expect.equal(shown, got, None, hint="the result has no graph (requires_grad False): return None")
+        else:
+            values = detached_values(shown, got, (3,), "return the leaf's gradient: a tensor with x's shape")
+            hint = ("x.detach() is a constant: in x.detach() * x only the second factor is differentiated"
+                    if name == "half_detached" else "the gradient of sum(x * x) is 2x")
+            expect.close(shown, values, expected, hint=hint)
+        expect.equal(f"x.grad is None and not x.requires_grad, after {shown}", unchanged, True,
+                     hint=MISTAKE_HINTS["callers x"])
+
+
+# -- Task 3.9: tensors from numpy, dtypes and devices --------------------------------------------
+
+def facts(value):
+    """(device, dtype, shape) of a tensor, as text; the type's name of anything else."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return (str(value.device), str(value.dtype), tuple(value.shape))
+    return type(value).__name__
+
+
+def standardize_on_meta(standardize):
+    """(error, None) or (None, the result's facts) for standardize(np.arange(6.0).reshape(2, 3), 'meta')."""
+    error, result = attempt(lambda: standardize(np.arange(6.0).reshape(2, 3), "meta"))
+    return error, facts(result)
+
+
+def to_numpy_on_meta(to_numpy):
+    """The error to_numpy raises for a tensor on the meta device that requires grad, or None."""
+    import torch
+
+    t = torch.zeros(2, 3, device="meta", requires_grad=True)
+    return attempt(lambda: to_numpy(t))[0]
+
+
+def standardized(shown, got, shape, device="cpu"):
+    """The values of a returned tensor, once it is a float32 tensor of `shape` on `device`."""
+    __tracebackhide__ = True
+    if not isinstance(got, TensorRecord):
+        expect.fail(shown, got, f"a float32 torch tensor of shape {shape}",
+                    "return a tensor: torch.from_numpy(array) or torch.tensor(array), converted and moved")
+    if got.dtype != "float32":
+        expect.fail(shown, got, f"a float32 tensor, not {got.dtype}", MISTAKE_HINTS["float32"])
+    if got.data.shape != shape:
+        expect.fail(shown, got, f"a tensor of the array's shape {shape}, not {got.data.shape}")
+    if got.device != device:
+        expect.fail(shown, got, f"a tensor on {device}", "move the data with .to(device)")
+    return got.data
+
+
+@pytest.mark.task("3.9", points=2)
+def test_standardize_makes_float32_values_with_mean_0_and_std_1(submission):
+    array = np.array([1.0, 2.0, 3.0, 4.0])
+    shown = "standardize(np.array([1.0, 2.0, 3.0, 4.0]))"
+    got, after = call(submission, shown, "(standardize(array), array)", setup="import torch", array=array)
+    values = standardized(shown, got, (4,))
+    # Mean 2.5; the squared deviations 2.25, 0.25, 0.25, 2.25 average 1.25, so std = sqrt(1.25).
+    expected = (array - 2.5) / np.sqrt(1.25)
+    hint = "(array - mean) / std over all the values"
+    if matches(values, expected * np.sqrt(3 / 4)):
+        hint = "std divides by n here (numpy's array.std(), torch's t.std(correction=0)), not by n - 1"
+    expect.close(shown, values, expected, rtol=1e-6, atol=1e-6, hint=hint)
+    expect.close(f"the caller's array after {shown}", after, array, rtol=0, atol=0, hint=MISTAKE_HINTS["shared memory"])
+
+
+@pytest.mark.task("3.9")
+def test_standardize_leaves_a_float32_array_alone(submission):
+    array = np.array([[0.0, 2.0], [4.0, 6.0]], dtype=np.float32)
+    shown = "standardize(np.array([[0.0, 2.0], [4.0, 6.0]], dtype=np.float32))"
+    got, after = call(submission, shown, "(standardize(array), array)", setup="import torch", array=array)
+    values = standardized(shown, got, (2, 2))
+    # Mean 3 and std sqrt((9 + 1 + 1 + 9) / 4) = sqrt(5). From float32 to float32 torch copies nothing at all.
+    expect.close(shown, values, np.array([[-3.0, -1.0], [1.0, 3.0]]) / np.sqrt(5.0), rtol=1e-6, atol=1e-6)
+    expect.close(f"the caller's array after {shown}", after, array, rtol=0, atol=0, hint=MISTAKE_HINTS["shared memory"])
+
+
+@pytest.mark.task("3.9")
+def test_standardize_puts_the_data_on_the_device_it_is_given(submission):
+    shown = "standardize(np.arange(6.0).reshape(2, 3), 'meta'), on torch's meta device (no numbers, only shapes)"
+    error, result = submission.call(standardize_on_meta)
+    if error is not None:
+        hint = ("build the result with tensor operations only: meta tensors hold no numbers, so .item(), float() "
+                "or .numpy() on them fail") if "meta" in error[1] else "move the data with .to(device)"
+        expect.fail(shown, f"{error[0]}: {error[1][:300]}", "a float32 tensor on the meta device", hint)
+    expect.equal(f"(device, dtype, shape) of {shown}", result, ("meta", "torch.float32", (2, 3)),
+                 hint="convert to float32 and move to the device you are given: .to(device=device, "
+                      "dtype=torch.float32)")
+
+
+@pytest.mark.task("3.9")
+def test_to_numpy_detaches_and_keeps_the_dtype(submission):
+    setup = "import torch\nt = torch.tensor([[1.5, -2.0], [0.25, 4.0]], requires_grad=True)"
+    expression = "(to_numpy(t), to_numpy(t * 2), t.requires_grad)"
+    shown = "to_numpy(t) and to_numpy(t * 2) with t = torch.tensor([[1.5, -2.0], [0.25, 4.0]], requires_grad=True)"
+    leaf, product, still_requires_grad = call(submission, shown, expression, setup=setup)
+    for got, expected in ((leaf, [[1.5, -2.0], [0.25, 4.0]]), (product, [[3.0, -4.0], [0.5, 8.0]])):
+        if isinstance(got, TensorRecord):
+            expect.fail(shown, got, "a numpy array", "convert the tensor at the end with .numpy()")
+        expect.close(shown, got, np.array(expected, dtype=np.float32), rtol=0, atol=0)
+        expect.equal(f"the dtype of {shown}", str(got.dtype), "float32",
+                     hint="keep the tensor's dtype: .numpy() does, while np.array(t.tolist()) makes float64")
+    expect.equal(f"t.requires_grad after {shown}", still_requires_grad, True,
+                 hint="leave the caller's tensor as it was: .detach() makes a new tensor and changes nothing")
+
+
+@pytest.mark.task("3.9")
+def test_to_numpy_copies_to_the_cpu_before_converting(submission):
+    shown = "to_numpy(torch.zeros(2, 3, device='meta', requires_grad=True)), on torch's meta device"
+    error = submission.call(to_numpy_on_meta)
+    # Meta tensors hold no numbers: copying one to the CPU is where a correct to_numpy stops, with this error.
+    if error is None or "Cannot copy out of meta tensor" not in error[1]:
+        got = "no error" if error is None else f"{error[0]}: {error[1][:300]}"
+        hint = "detach the tensor, copy it to the CPU with .cpu(), then call .numpy()"
+        if error is not None and "numpy" in error[1]:
+            hint = ("call .cpu() before .numpy(), always: numpy only reads CPU memory, and .cpu() costs nothing "
+                    "for a tensor that is already there")
+        expect.fail(shown, got, "the error of copying a meta tensor to the CPU ('Cannot copy out of meta tensor'), "
+                    "which .cpu() raises there", hint)
 
 
 # -- Recorded expectations ------------------------------------------------------------------

@@ -12,53 +12,83 @@ weights must match it exactly, not approximately. One test resumes in a
 brand-new Python process, as a real restart would. The grader runs these
 tests too, plus hidden ones with other seeds and sizes.
 
-Some snippets are real functions of this file: ``snippet(...)`` sends their
-source, with a call, to run in your module, and they take the functions of
-yours they use as arguments.
+What a test runs in your module is a *probe*, a function of this file:
+``submission.call(probe, **inputs)`` runs it where your code runs, with each
+parameter bound by name to an input or, failing that, to your function of that
+name. A traceback through a probe points at its line in this file.
 """
 
-import inspect
 import math
 import os
-import textwrap
 from typing import Any, Callable
 
 import numpy as np
 import pytest
 
 from hardway import expect
-from hardway.plaindata import TensorRecord
-from hardway.snippets import raised
+from hardway.snippets import probe_source, raised
+from hardway.testkit import devices, identical
+from hardway.testkit_ex05 import (
+    ATOMIC_HINT,
+    BEST_ON_DISK_HINT,
+    CLEANUP_HINT,
+    CORRUPT,
+    GENERATORS,
+    LATEST_HINT,
+    MAP_LOCATION_HINT,
+    MODEL_TO_DEVICE_HINT,
+    NEW_PROCESS_HINT,
+    PLAIN_STATE_HINT,
+    PRUNE_HINT,
+    RECIPE_HINT,
+    RERAISE_HINT,
+    STOP_HINT,
+    STOP_IN_ALL_HINT,
+    UNSAFE,
+    WEIGHTS_ONLY_HINT,
+    check_reported_as_corrupt,
+    check_resumed,
+    checkpoint_summary,
+    file_name,
+    generator_hint,
+    read_checkpoint,
+    save_as_if_on_gpu,
+    train_in_a_new_process,
+)
 
 #: The fixed cases whose answers were recorded from the reference solution: name -> (snippet, inputs).
 CASES: dict[str, tuple[str, dict[str, Any]]] = {}
 
+# -- shared pieces of probes ---------------------------------------------------------------
 
-def snippet(*functions: Callable[..., Any], call: str) -> str:
-    """A snippet made of real functions of this file (their source), then `call`, whose value is the result."""
-    return "".join(textwrap.dedent(inspect.getsource(function)) + "\n" for function in functions) + call
 
-# -- shared pieces of snippets ------------------------------------------------------------
+def sgd_model(model_seed: int) -> tuple[Any, Any]:
+    """A torch.nn.Linear(3, 2) and an SGD-with-momentum optimizer that has taken one step (so it has state)."""
+    import torch
 
-#: A small model and an SGD-with-momentum optimizer that has taken one step (so it has state).
-MODEL = """
-import os, tempfile, torch
-torch.manual_seed(model_seed)
-model = torch.nn.Linear(3, 2)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-model(torch.ones(4, 3)).pow(2).sum().backward()
-optimizer.step()
-"""
+    torch.manual_seed(model_seed)
+    model = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(torch.ones(4, 3)).pow(2).sum().backward()
+    optimizer.step()
+    return model, optimizer
 
-CASES["a checkpoint"] = (MODEL + """
-import base64
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "recorded.pt")
-    save_checkpoint(path, model, optimizer, epoch=4, loss=0.125, tag="kept")
-    with open(path, "rb") as handle:
-        recorded = base64.b64encode(handle.read()).decode("ascii")
-recorded
-""", {"model_seed": 4})
+
+def record_a_checkpoint(save_checkpoint: Callable[..., Any], model_seed: int) -> str:
+    """The bytes (as base64 text) of the checkpoint save_checkpoint writes for epoch 4, loss 0.125, tag="kept"."""
+    import base64
+    import os
+    import tempfile
+
+    model, optimizer = sgd_model(model_seed)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "recorded.pt")
+        save_checkpoint(path, model, optimizer, epoch=4, loss=0.125, tag="kept")
+        with open(path, "rb") as handle:
+            return base64.b64encode(handle.read()).decode("ascii")
+
+
+CASES["a checkpoint"] = (probe_source(record_a_checkpoint, ["model_seed"]), {"model_seed": 4})
 
 
 def write_recorded(checkpoint: str, path: str) -> None:
@@ -69,94 +99,37 @@ def write_recorded(checkpoint: str, path: str) -> None:
         handle.write(base64.b64decode(checkpoint))
 
 
-def save_as_if_on_gpu(contents: Any, path: str) -> None:
-    """torch.save with every storage tagged as living on cuda:0: the file a GPU machine would have written."""
-    import torch
-
-    real_tag = torch.serialization.location_tag
-    torch.serialization.location_tag = lambda storage: "cuda:0"
-    try:
-        torch.save(contents, path)
-    finally:
-        torch.serialization.location_tag = real_tag
-
-
-def devices(value: Any) -> set[str]:
-    """The devices of every tensor in `value` (nested dicts, lists and tuples)."""
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        return {str(value.device)}
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return set().union(*map(devices, value))
-    return set()
-
-
-#: Read a checkpoint back with torch itself (never with the code under test).
-READ = """
-def read(path):
-    try:
-        return torch.load(path, weights_only=True)
-    except Exception as problem:
-        return f"unreadable: {type(problem).__name__}: {problem}"
-"""
-
-ATOMIC_HINT = ("write to a temporary file in the same folder, then os.replace it onto the target: "
-               "never write into the target itself")
-CLEANUP_HINT = "when the write fails, delete the temporary file (and let the error reach the caller)"
-UNSAFE = "not a safe checkpoint"
-CORRUPT = "truncated or corrupt"
-WEIGHTS_ONLY_HINT = "call torch.load(..., weights_only=True) and turn pickle.UnpicklingError into CheckpointError"
-EPOCH_HINT = ("the checkpoint's epoch counts the epochs already finished: resume at the epoch after it, "
-              "or the run repeats or skips an epoch")
-OPTIMIZER_HINT = ("the optimizer restarted from scratch after resuming: save optimizer.state_dict() and load it "
-                  "back, because Adam's moments and step count live there")
-RNG_HINT = ("restore the random generators from the checkpoint (after building the model, which draws its "
-            "initial weights): the shuffle order, dropout masks and augmentation depend on them")
-PRUNE_HINT = ("keep the newest keep_last checkpoints by step number: sorted as text, step_10.pt comes before "
-              "step_9.pt")
-MAP_LOCATION_HINT = "pass map_location to torch.load, so that tensors saved on a GPU come back where you ask"
-
-
-def same_tensor(got: object, expected: object) -> bool:
-    """Bit-for-bit equality of two tensors that came back from a snippet."""
-    return (isinstance(got, TensorRecord) and isinstance(expected, TensorRecord) and got.dtype == expected.dtype
-            and got.data.shape == expected.data.shape and np.array_equal(got.data, expected.data))
-
-
-def same_state(got: dict, expected: dict) -> bool:
-    return isinstance(got, dict) and got.keys() == expected.keys() and all(
-        same_tensor(got[name], expected[name]) for name in expected)
-
-
 # -- Task 5.1: saving a checkpoint atomically ---------------------------------------------
 
-SAVE = MODEL + READ + """
-with tempfile.TemporaryDirectory() as folder:
-    target = os.path.join(folder, "run.pt")
-    returned = save_checkpoint(target, model, optimizer, epoch=7, loss=0.25, note="hello", step=70)
-    stored = read(target)
-    result = {
-        "returned": os.fspath(returned) == target if isinstance(returned, (str, os.PathLike)) else repr(returned),
-        "keys": sorted(stored) if isinstance(stored, dict) else stored,
-        "values": [stored.get(key) for key in ("epoch", "loss", "note", "step")] if isinstance(stored, dict) else None,
-        "weights": dict(stored.get("model_state_dict") or {}) if isinstance(stored, dict) else None,
-        "momentum": [state.get("momentum_buffer") for state in stored["optimizer_state_dict"]["state"].values()]
-        if isinstance(stored, dict) and "optimizer_state_dict" in stored else None,
-        "expected_weights": dict(model.state_dict()),
-        "expected_momentum": [optimizer.state[p]["momentum_buffer"] for p in model.parameters()],
-        "files": sorted(os.listdir(folder)),
-    }
-result
-"""
+
+def save_and_read_back(save_checkpoint: Callable[..., Any], model_seed: int) -> dict[str, Any]:
+    """Save a checkpoint with two extras, then read it with torch.load: what it holds, and what it should."""
+    import os
+    import tempfile
+
+    model, optimizer = sgd_model(model_seed)
+    with tempfile.TemporaryDirectory() as folder:
+        target = os.path.join(folder, "run.pt")
+        returned = save_checkpoint(target, model, optimizer, epoch=7, loss=0.25, note="hello", step=70)
+        stored = read_checkpoint(target)
+        readable = isinstance(stored, dict)
+        return {
+            "returned": os.fspath(returned) == target if isinstance(returned, (str, os.PathLike)) else repr(returned),
+            "keys": sorted(stored) if readable else stored,
+            "values": [stored.get(key) for key in ("epoch", "loss", "note", "step")] if readable else None,
+            "weights": dict(stored.get("model_state_dict") or {}) if readable else None,
+            "momentum": [state.get("momentum_buffer") for state in stored["optimizer_state_dict"]["state"].values()]
+            if readable and "optimizer_state_dict" in stored else None,
+            "expected_weights": dict(model.state_dict()),
+            "expected_momentum": [optimizer.state[p]["momentum_buffer"] for p in model.parameters()],
+            "files": sorted(os.listdir(folder)),
+        }
 
 
 @pytest.mark.task("5.1", points=2)
 def test_save_writes_every_entry(submission):
     call = "save_checkpoint(target, model, optimizer, epoch=7, loss=0.25, note='hello', step=70)"
-    got = submission.run(SAVE, model_seed=0)
+    got = submission.call(save_and_read_back, model_seed=0)
     if isinstance(got["keys"], str):
         expect.fail(call, got["keys"], "a file that torch.load(target, weights_only=True) reads",
                     hint="save a dict of tensors and plain values with torch.save: model.state_dict(), not the "
@@ -165,10 +138,10 @@ def test_save_writes_every_entry(submission):
                  ["epoch", "loss", "model_state_dict", "note", "optimizer_state_dict", "step"],
                  hint="store model_state_dict, optimizer_state_dict, epoch and loss, plus one key per extra keyword")
     expect.equal(f"[epoch, loss, note, step] stored by {call}", got["values"], [7, 0.25, "hello", 70])
-    if not same_state(got["weights"], got["expected_weights"]):
+    if not identical(got["weights"], got["expected_weights"]):
         expect.fail(f"torch.load(target)['model_state_dict'] after {call}", got["weights"],
                     "exactly model.state_dict()", hint="store model.state_dict()")
-    if not (len(got["momentum"]) == 2 and all(map(same_tensor, got["momentum"], got["expected_momentum"]))):
+    if not identical(got["momentum"], got["expected_momentum"]):
         expect.fail(f"the momentum buffers in torch.load(target)['optimizer_state_dict'] after {call}",
                     got["momentum"], "the optimizer's momentum buffers", hint="store optimizer.state_dict()")
     expect.equal(f"the path returned by {call} is target", got["returned"], True,
@@ -177,87 +150,105 @@ def test_save_writes_every_entry(submission):
                  hint="the temporary file must become the checkpoint; nothing else may stay behind")
 
 
-OVERWRITE = MODEL + READ + """
-with tempfile.TemporaryDirectory() as folder:
-    target = os.path.join(folder, "run.pt")
-    for epoch in (1, 2, 3):
-        save_checkpoint(target, model, optimizer, epoch=epoch, loss=1.0 / epoch)
-    stored = read(target)
-    result = ([stored["epoch"], stored["loss"]] if isinstance(stored, dict) else stored, sorted(os.listdir(folder)))
-result
-"""
+def save_three_times(save_checkpoint: Callable[..., Any], model_seed: int) -> tuple[Any, list[str]]:
+    """Save epochs 1, 2 and 3 to one target: [epoch, loss] read back from it, and the files in its folder."""
+    import os
+    import tempfile
+
+    model, optimizer = sgd_model(model_seed)
+    with tempfile.TemporaryDirectory() as folder:
+        target = os.path.join(folder, "run.pt")
+        for epoch in (1, 2, 3):
+            save_checkpoint(target, model, optimizer, epoch=epoch, loss=1.0 / epoch)
+        stored = read_checkpoint(target)
+        return ([stored["epoch"], stored["loss"]] if isinstance(stored, dict) else stored), sorted(os.listdir(folder))
 
 
 @pytest.mark.task("5.1")
 def test_saving_again_replaces_the_checkpoint(submission):
     call = "for epoch in (1, 2, 3): save_checkpoint(target, model, optimizer, epoch=epoch, loss=1.0 / epoch)"
-    values, files = submission.run(OVERWRITE, model_seed=1)
+    values, files = submission.call(save_three_times, model_seed=1)
     expect.equal(f"[epoch, loss] in target after {call}", values, [3, 1.0 / 3], hint="the newest save wins")
     expect.equal(f"the files in the folder after {call}", files, ["run.pt"],
                  hint="os.replace the temporary file onto the target; don't leave copies behind")
 
 
-CRASH = MODEL + READ + """
-with tempfile.TemporaryDirectory() as folder:
-    target = os.path.join(folder, "run.pt")
-    save_checkpoint(target, model, optimizer, epoch=1, loss=0.5)
-    real_save = torch.save
-    def save_half_then_crash(obj, f, *args, **kwargs):
+def save_while_torch_save_crashes(save_checkpoint: Callable[..., Any], model_seed: int) -> tuple[Any, Any, list[str]]:
+    """Save epoch 1, then epoch 2 while torch.save writes half a file and raises OSError.
+
+    Gives back the error that reached the caller, the epoch the target holds afterwards, and the folder's files.
+    """
+    import os
+    import tempfile
+
+    import torch
+
+    def save_half_then_crash(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
         if isinstance(f, (str, bytes, os.PathLike)):
             with open(f, "wb") as handle:
                 handle.write(b"half a checkpoint")
         else:
             f.write(b"half a checkpoint")
         raise OSError("simulated crash: no space left on device")
-    torch.save = save_half_then_crash
-    try:
-        error = raised(lambda: save_checkpoint(target, model, optimizer, epoch=2, loss=0.25))
-    finally:
-        torch.save = real_save
-    stored = read(target)
-    result = (error, stored["epoch"] if isinstance(stored, dict) else stored, sorted(os.listdir(folder)))
-result
-"""
+
+    model, optimizer = sgd_model(model_seed)
+    with tempfile.TemporaryDirectory() as folder:
+        target = os.path.join(folder, "run.pt")
+        save_checkpoint(target, model, optimizer, epoch=1, loss=0.5)
+        real_save = torch.save
+        torch.save = save_half_then_crash
+        try:
+            error = raised(lambda: save_checkpoint(target, model, optimizer, epoch=2, loss=0.25))
+        finally:
+            torch.save = real_save
+        stored = read_checkpoint(target)
+        return error, stored["epoch"] if isinstance(stored, dict) else stored, sorted(os.listdir(folder))
 
 
 @pytest.mark.task("5.1", points=2)
 def test_a_crash_while_writing_keeps_the_previous_checkpoint(submission):
     call = "save_checkpoint(target, ..., epoch=2) while torch.save writes half a file and raises OSError"
-    error, epoch, files = submission.run(CRASH, model_seed=2)
+    error, epoch, files = submission.call(save_while_torch_save_crashes, model_seed=2)
     expect.equal(f"the epoch in target (it held epoch 1) after {call}", epoch, 1, hint=ATOMIC_HINT)
     if error is None or error[0] != "OSError":
         expect.fail(call, "no error" if error is None else f"{error[0]}: {error[1]}", "the OSError to reach the caller",
-                    hint="clean up, then re-raise: a failed save must not look like a successful one")
+                    hint=RERAISE_HINT)
     expect.equal(f"the files in the folder after {call}", files, ["run.pt"], hint=CLEANUP_HINT)
 
 
-ORDER = MODEL + """
-events = []
-real = {"fsync": os.fsync, "replace": os.replace, "rename": os.rename}
-def record_fsync(descriptor):
-    events.append(["fsync"])
-    return real["fsync"](descriptor)
-def recorder(name):
-    def move(source, destination, *args, **kwargs):
-        events.append([name, os.path.realpath(source), os.path.realpath(destination)])
-        return real[name](source, destination, *args, **kwargs)
-    return move
-with tempfile.TemporaryDirectory() as folder:
-    target = os.path.realpath(os.path.join(folder, "run.pt"))
-    os.fsync, os.replace, os.rename = record_fsync, recorder("replace"), recorder("rename")
-    try:
-        save_checkpoint(target, model, optimizer, epoch=1, loss=0.5)
-    finally:
-        os.fsync, os.replace, os.rename = real["fsync"], real["replace"], real["rename"]
-    result = (target, events)
-result
-"""
+def record_fsyncs_and_renames(save_checkpoint: Callable[..., Any], model_seed: int) -> tuple[str, list[list[str]]]:
+    """Save once while recording each os.fsync and each os.replace/os.rename (with its real paths), in order."""
+    import os
+    import tempfile
+
+    events: list[list[str]] = []
+    real = {"fsync": os.fsync, "replace": os.replace, "rename": os.rename}
+
+    def record_fsync(descriptor: int) -> None:
+        events.append(["fsync"])
+        return real["fsync"](descriptor)
+
+    def recorder(name: str) -> Callable[..., Any]:
+        def move(source: Any, destination: Any, *args: Any, **kwargs: Any) -> Any:
+            events.append([name, os.path.realpath(source), os.path.realpath(destination)])
+            return real[name](source, destination, *args, **kwargs)
+        return move
+
+    model, optimizer = sgd_model(model_seed)
+    with tempfile.TemporaryDirectory() as folder:
+        target = os.path.realpath(os.path.join(folder, "run.pt"))
+        os.fsync, os.replace, os.rename = record_fsync, recorder("replace"), recorder("rename")
+        try:
+            save_checkpoint(target, model, optimizer, epoch=1, loss=0.5)
+        finally:
+            os.fsync, os.replace, os.rename = real["fsync"], real["replace"], real["rename"]
+        return target, events
 
 
 @pytest.mark.task("5.1")
 def test_the_bytes_reach_the_disk_before_the_rename(submission):
     call = "save_checkpoint(target, model, optimizer, epoch=1, loss=0.5)"
-    target, events = submission.run(ORDER, model_seed=3)
+    target, events = submission.call(record_fsyncs_and_renames, model_seed=3)
     moves = [index for index, event in enumerate(events) if event[0] != "fsync" and event[2] == target]
     if not moves:
         expect.fail(f"the os.replace/os.rename calls made by {call}", events, f"one that moves a file onto {target}",
@@ -293,20 +284,19 @@ def load_into_a_fresh_pair(load_checkpoint: Callable[..., Any], checkpoint: str)
             "returned": [returned.get(key) for key in ("epoch", "loss", "tag")] if isinstance(returned, dict) else None,
             "weights": dict(fresh.state_dict()), "expected": dict(in_file["model_state_dict"]),
             "momentum": [fresh_optimizer.state[p].get("momentum_buffer") for p in fresh.parameters()],
-            "expected_momentum": [state["momentum_buffer"] for state in in_file["optimizer_state_dict"]["state"].values()],
+            "expected_momentum": [state["momentum_buffer"]
+                                  for state in in_file["optimizer_state_dict"]["state"].values()],
         }
 
 
 @pytest.mark.task("5.2", points=2)
 def test_load_restores_the_model_and_the_optimizer(submission):
     call = "load_checkpoint(path, fresh, fresh_optimizer) on the recorded checkpoint"
-    got = submission.run(snippet(write_recorded, load_into_a_fresh_pair,
-                                 call="load_into_a_fresh_pair(load_checkpoint, checkpoint)"),
-                         checkpoint=RECORDED["a checkpoint"])
-    if not same_state(got["weights"], got["expected"]):
+    got = submission.call(load_into_a_fresh_pair, checkpoint=RECORDED["a checkpoint"])
+    if not identical(got["weights"], got["expected"]):
         expect.fail(f"fresh.state_dict() after {call}", got["weights"], "the saved weights",
                     hint="model.load_state_dict(checkpoint['model_state_dict'])")
-    if not all(map(same_tensor, got["momentum"], got["expected_momentum"])):
+    if not identical(got["momentum"], got["expected_momentum"]):
         expect.fail(f"the momentum buffers after {call}", got["momentum"], "the saved momentum buffers",
                     hint="optimizer.load_state_dict(checkpoint['optimizer_state_dict']) when an optimizer is given")
     expect.equal(f"[epoch, loss, tag] of the dict returned by {call}", got["returned"], [4, 0.125, "kept"],
@@ -347,9 +337,7 @@ def load_with_something_inside(load_checkpoint: Callable[..., Any], checkpoint: 
 @pytest.mark.task("5.2", points=2)
 def test_a_file_that_carries_code_is_refused_without_running_it(submission):
     call = "load_checkpoint(path, torch.nn.Linear(3, 2)) on a file holding a pickled object whose loading runs code"
-    error, code_ran = submission.run(snippet(write_recorded, load_with_something_inside,
-                                             call="load_with_something_inside(load_checkpoint, checkpoint, 'code')"),
-                                     checkpoint=RECORDED["a checkpoint"])
+    error, code_ran = submission.call(load_with_something_inside, checkpoint=RECORDED["a checkpoint"], inside="code")
     if code_ran:
         expect.fail(call, "a file created by the checkpoint's own code", "the file to be refused before anything runs",
                     hint=WEIGHTS_ONLY_HINT)
@@ -359,9 +347,7 @@ def test_a_file_that_carries_code_is_refused_without_running_it(submission):
 @pytest.mark.task("5.2")
 def test_a_numpy_array_inside_makes_a_file_unsafe(submission):
     call = "load_checkpoint(path, model) on a file holding np.random.get_state() (a numpy array inside)"
-    error, _ = submission.run(snippet(write_recorded, load_with_something_inside,
-                                      call="load_with_something_inside(load_checkpoint, checkpoint, 'numpy')"),
-                              checkpoint=RECORDED["a checkpoint"])
+    error, _ = submission.call(load_with_something_inside, checkpoint=RECORDED["a checkpoint"], inside="numpy")
     expect.rejects(call, error, "CheckpointError", mentions=(UNSAFE,),
                    hint="weights_only=True refuses numpy arrays too; say 'not a safe checkpoint'")
     if CORRUPT in error[1].lower():
@@ -391,17 +377,11 @@ def load_damaged_copies(load_checkpoint: Callable[..., Any], checkpoint: str, si
 @pytest.mark.task("5.2", points=2)
 def test_truncated_and_garbage_files_are_reported_as_such(submission):
     sizes = [0, 3, 400, -1, None]
-    errors = submission.run(snippet(load_damaged_copies, call="load_damaged_copies(load_checkpoint, checkpoint, sizes)"),
-                            checkpoint=RECORDED["a checkpoint"], sizes=sizes)
-    for size, error in zip(sizes, errors):
+    errors = submission.call(load_damaged_copies, checkpoint=RECORDED["a checkpoint"], sizes=sizes)
+    for size, error in zip(sizes, errors, strict=True):
         what = {None: "a file of garbage", -1: "a checkpoint without its last byte"}.get(
             size, f"the first {size} bytes of a checkpoint")
-        call = f"load_checkpoint(path, model) on {what}"
-        expect.rejects(call, error, "CheckpointError", mentions=(CORRUPT,),
-                       hint="open the file with zipfile.ZipFile first; a cut-off or garbage file fails there")
-        if UNSAFE in error[1].lower():
-            expect.fail(call, f"{error[0]}: {error[1]}", f"a message that says {CORRUPT!r}, not {UNSAFE!r}",
-                        hint="a damaged file makes torch.load raise UnpicklingError too: check the archive first")
+        check_reported_as_corrupt(f"load_checkpoint(path, model) on {what}", error)
 
 
 def load_into_another_model(load_checkpoint: Callable[..., Any], make_small_mlp: Callable[..., Any],
@@ -419,9 +399,7 @@ def load_into_another_model(load_checkpoint: Callable[..., Any], make_small_mlp:
 @pytest.mark.task("5.2")
 def test_keys_that_do_not_fit_the_model_are_named(submission):
     call = "load_checkpoint(path, make_small_mlp()) on a checkpoint of torch.nn.Linear(3, 2)"
-    error = submission.run(snippet(write_recorded, load_into_another_model,
-                                   call="load_into_another_model(load_checkpoint, make_small_mlp, checkpoint)"),
-                           checkpoint=RECORDED["a checkpoint"])
+    error = submission.call(load_into_another_model, checkpoint=RECORDED["a checkpoint"])
     expect.rejects(call, error, "CheckpointError", mentions=("missing keys",),
                    hint="compare the checkpoint's keys with model.state_dict()'s and name what is missing; "
                         "load_state_dict(strict=False) would skip them without a word")
@@ -456,101 +434,133 @@ def load_a_gpu_checkpoint(load: Callable[..., Any], checkpoint: str, device: str
                 dict(contents["model_state_dict"]))
 
 
-GPU_FILE = (write_recorded, save_as_if_on_gpu, devices, load_a_gpu_checkpoint)
+def gpu_checkpoint_by_load_checkpoint(load_checkpoint: Callable[..., Any], checkpoint: str) -> Any:
+    """`load_a_gpu_checkpoint` with load_checkpoint (and its default map_location)."""
+    return load_a_gpu_checkpoint(load_checkpoint, checkpoint, None)
+
+
+def gpu_checkpoint_by_load_for_device(load_for_device: Callable[..., Any], checkpoint: str) -> Any:
+    """`load_a_gpu_checkpoint` with load_for_device onto the CPU."""
+    return load_a_gpu_checkpoint(load_for_device, checkpoint, "cpu")
+
+
+def check_landed_on_the_cpu(call: str, got: Any) -> None:
+    """What `load_a_gpu_checkpoint` gave back: no error, every returned tensor on the CPU, the saved weights."""
+    __tracebackhide__ = True
+    error, returned, weights, expected = got
+    if error is not None:
+        expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, loaded onto the CPU",
+                    hint=MAP_LOCATION_HINT)
+    expect.equal(f"the devices of the tensors returned by {call}", returned, ["cpu"], hint=MAP_LOCATION_HINT)
+    if not identical(weights, expected):
+        expect.fail(f"model.state_dict() after {call}", weights, "the saved weights")
 
 
 @pytest.mark.task("5.2")
 def test_map_location_decides_where_tensors_land(submission):
     call = "load_checkpoint(path, model, optimizer) on a checkpoint saved on cuda:0 (map_location left at 'cpu')"
-    error, returned, weights, expected = submission.run(
-        snippet(*GPU_FILE, call="load_a_gpu_checkpoint(load_checkpoint, checkpoint, None)"),
-        checkpoint=RECORDED["a checkpoint"])
-    if error is not None:
-        expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, loaded onto the CPU",
-                    hint=MAP_LOCATION_HINT)
-    expect.equal(f"the devices of the tensors returned by {call}", returned, ["cpu"], hint=MAP_LOCATION_HINT)
-    if not same_state(weights, expected):
-        expect.fail(f"model.state_dict() after {call}", weights, "the saved weights")
+    check_landed_on_the_cpu(call, submission.call(gpu_checkpoint_by_load_checkpoint,
+                                                  checkpoint=RECORDED["a checkpoint"]))
 
 
 # -- Task 5.3: every random generator -------------------------------------------------------
 
-DRAWS = """
-import io, random, torch
-def draws():
+
+def seed_every_generator(seed: int) -> None:
+    """Seed Python's, numpy's and torch's generators, then leave the second Gaussian of a pair in numpy's cache."""
+    import random
+
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    np.random.standard_normal()
+
+
+def draws() -> dict[str, list[float]]:
+    """A few numbers from each generator: Python's random, numpy's global generator and torch's."""
+    import random
+
+    import torch
+
     return {"python": [random.random() for _ in range(3)],
             "numpy": np.random.standard_normal(3).tolist() + np.random.rand(2).tolist(),
             "torch": torch.rand(3).tolist()}
-random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-np.random.standard_normal()  # numpy now holds the second Gaussian of a pair in its cache
-"""
 
-REPLAY = DRAWS + """
-state = capture_rng_state()
-first = draws()
-restore_rng_state(state)
-(first, draws())
-"""
 
-GENERATOR_NAMES = {"python": "Python's random", "numpy": "numpy's global generator", "torch": "torch's generator"}
+def replay(capture_rng_state: Callable[[], Any], restore_rng_state: Callable[[Any], None], seed: int) -> Any:
+    """Capture, draw, restore and draw again: both draws."""
+    seed_every_generator(seed)
+    state = capture_rng_state()
+    first = draws()
+    restore_rng_state(state)
+    return first, draws()
 
 
 def check_replay(call: str, first: dict, second: dict) -> None:
-    for name, label in GENERATOR_NAMES.items():
-        hint = f"capture and restore {label} too"
-        if name == "numpy":
-            hint = ("restore all five parts of np.random.get_state(), including the cached Gaussian "
-                    "(has_gauss and its value)")
-        expect.equal(f"draws from {label} after {call}", second[name], first[name], hint=hint)
+    for name in ("python", "numpy", "torch"):
+        expect.equal(f"draws from {GENERATORS[name]} after {call}", second[name], first[name],
+                     hint=generator_hint(name))
 
 
 @pytest.mark.task("5.3", points=2)
 def test_restoring_replays_every_generator(submission):
     call = "state = capture_rng_state(); <draw>; restore_rng_state(state); <draw again>"
-    first, second = submission.run(REPLAY, seed=5)
+    first, second = submission.call(replay, seed=5)
     check_replay(call, first, second)
 
 
-SURVIVES = DRAWS + """
-buffer = io.BytesIO()
-torch.save(capture_rng_state(), buffer)
-first = draws()
-buffer.seek(0)
-loaded = []
-problem = raised(lambda: loaded.append(torch.load(buffer, weights_only=True)))
-if loaded:
-    restore_rng_state(loaded[0])
-(problem, first, draws() if loaded else None)
-"""
+def replay_after_a_weights_only_load(capture_rng_state: Callable[[], Any],
+                                     restore_rng_state: Callable[[Any], None], seed: int) -> Any:
+    """Save the captured state with torch.save, draw, load it with weights_only=True, restore and draw again.
+
+    Gives back the error the load raised (or None) and both draws.
+    """
+    import io
+
+    import torch
+
+    seed_every_generator(seed)
+    buffer = io.BytesIO()
+    torch.save(capture_rng_state(), buffer)
+    first = draws()
+    buffer.seek(0)
+    loaded = []
+    problem = raised(lambda: loaded.append(torch.load(buffer, weights_only=True)))
+    if loaded:
+        restore_rng_state(loaded[0])
+    return problem, first, draws() if loaded else None
 
 
 @pytest.mark.task("5.3", points=2)
 def test_the_state_survives_a_weights_only_load(submission):
     call = "torch.save(capture_rng_state(), f); restore_rng_state(torch.load(f, weights_only=True))"
-    problem, first, second = submission.run(SURVIVES, seed=11)
+    problem, first, second = submission.call(replay_after_a_weights_only_load, seed=11)
     if problem is not None:
         expect.fail(call, f"{problem[0]}: {problem[1][:300]}", "a state that weights_only=True loads",
-                    hint="keep only tensors, ints, floats, strings, tuples, lists and dicts: convert numpy's array")
+                    hint=PLAIN_STATE_HINT)
     check_replay(call, first, second)
 
 
-UNDISTURBED = DRAWS + """
-state = capture_rng_state()
-with_capture = draws()
-restore_rng_state(state)
-replayed = draws()
-random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-np.random.standard_normal()
-(with_capture, draws(), replayed)
-"""
+def capture_between_draws(capture_rng_state: Callable[[], Any], restore_rng_state: Callable[[Any], None],
+                          seed: int) -> Any:
+    """Draws right after a capture, the same draws with no capture, and the draws replayed by restoring."""
+    seed_every_generator(seed)
+    state = capture_rng_state()
+    with_capture = draws()
+    restore_rng_state(state)
+    replayed = draws()
+    seed_every_generator(seed)
+    return with_capture, draws(), replayed
 
 
 @pytest.mark.task("5.3")
 def test_capturing_draws_nothing(submission):
-    with_capture, without, replayed = submission.run(UNDISTURBED, seed=17)
-    for name, label in GENERATOR_NAMES.items():
-        expect.equal(f"draws from {label} right after capture_rng_state()", with_capture[name], without[name],
-                     hint="capturing must only read the states, never draw a number")
+    with_capture, without, replayed = submission.call(capture_between_draws, seed=17)
+    for name in ("python", "numpy", "torch"):
+        expect.equal(f"draws from {GENERATORS[name]} right after capture_rng_state()", with_capture[name],
+                     without[name], hint="capturing must only read the states, never draw a number")
     # Drawing nothing counts only when something was captured: restoring it replays those draws.
     check_replay("state = capture_rng_state(); <draw>; restore_rng_state(state); <draw again>", with_capture, replayed)
 
@@ -582,7 +592,7 @@ def capture_with_a_simulated_gpu(capture_rng_state: Callable[[], Any], restore_r
                  "set_rng_state_all": lambda states: [set_state(state, i) for i, state in enumerate(states)]}
     modules = [torch.cuda, torch.cuda.random]
     real = [{name: getattr(module, name) for name in stand_ins if hasattr(module, name)} for module in modules]
-    for module, names in zip(modules, real):
+    for module, names in zip(modules, real, strict=True):
         for name in names:
             setattr(module, name, stand_ins[name])
     try:
@@ -592,7 +602,7 @@ def capture_with_a_simulated_gpu(capture_rng_state: Callable[[], Any], restore_r
         buffer.seek(0)
         problem = raised(lambda: restore_rng_state(torch.load(buffer, weights_only=True)))
     finally:
-        for module, names in zip(modules, real):
+        for module, names in zip(modules, real, strict=True):
             for name, function in names.items():
                 setattr(module, name, function)
     return problem, [state.tolist() for state in gpus], captured
@@ -602,8 +612,7 @@ def capture_with_a_simulated_gpu(capture_rng_state: Callable[[], Any], restore_r
 def test_cuda_generators_are_captured_when_there_is_a_gpu(submission):
     call = ("restore_rng_state(torch.load(f, weights_only=True)) after torch.save(capture_rng_state(), f), on a "
             "(simulated) machine with two GPUs whose generators moved on in between")
-    problem, after, captured = submission.run(snippet(capture_with_a_simulated_gpu, call=(
-        "capture_with_a_simulated_gpu(capture_rng_state, restore_rng_state)")))
+    problem, after, captured = submission.call(capture_with_a_simulated_gpu)
     hint = ("when torch.cuda.is_available(), capture CUDA's generators too (torch.cuda.get_rng_state_all()) and "
             "restore them (torch.cuda.set_rng_state_all(...))")
     if problem is not None:
@@ -613,29 +622,41 @@ def test_cuda_generators_are_captured_when_there_is_a_gpu(submission):
 
 # -- Task 5.4: training that resumes bit for bit ----------------------------------------
 
-SUMMARY = """
-import os, random, tempfile, torch
-def summary(path):
-    stored = torch.load(path, weights_only=True)
-    return {"epoch": stored["epoch"], "loss": stored["loss"], "losses": list(stored["losses"]),
-            "weights": dict(stored["model_state_dict"]),
-            "steps": [float(state["step"]) for state in stored["optimizer_state_dict"]["state"].values()],
-            "moments": [state["exp_avg"] for state in stored["optimizer_state_dict"]["state"].values()]}
-"""
 
-#: A whole run, on float64 data and without dropout: numbers any machine reproduces to the last few bits,
-#: so the reference's run is recorded (RECORDED) and yours must match it.
-FULL_RUN = SUMMARY + """
-inputs, labels = make_classification_data(n, data_seed)
-make_model = lambda: make_small_mlp(dropout=0.0).double()
-with tempfile.TemporaryDirectory() as folder:
-    path = os.path.join(folder, "run.pt")
-    losses = train_resumable(make_model, (inputs.double(), labels), epochs, path, seed)
-    stored = summary(path)
-    rng_keys = sorted(torch.load(path, weights_only=True)["rng_state"])
-"""
+def full_run(make_classification_data: Callable[..., Any], make_small_mlp: Callable[..., Any],
+             train_resumable: Callable[..., Any], n: int, data_seed: int, epochs: int, seed: int) -> dict[str, Any]:
+    """A whole run, on float64 data and without dropout: its losses, its checkpoint, and the keys of its rng_state.
+
+    Numbers any machine reproduces to the last few bits, so the reference's run is recorded (RECORDED) and
+    yours must match it.
+    """
+    import os
+    import tempfile
+
+    import torch
+
+    inputs, labels = make_classification_data(n, data_seed)
+
+    def make_model() -> Any:
+        return make_small_mlp(dropout=0.0).double()
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "run.pt")
+        losses = train_resumable(make_model, (inputs.double(), labels), epochs, path, seed)
+        return {"losses": losses, "stored": checkpoint_summary(path),
+                "rng_keys": sorted(torch.load(path, weights_only=True)["rng_state"])}
+
+
+def full_run_to_record(make_classification_data: Callable[..., Any], make_small_mlp: Callable[..., Any],
+                       train_resumable: Callable[..., Any], n: int, data_seed: int, epochs: int,
+                       seed: int) -> dict[str, Any]:
+    """What is recorded of `full_run`: the losses and the final weights."""
+    run = full_run(make_classification_data, make_small_mlp, train_resumable, n, data_seed, epochs, seed)
+    return {"losses": run["losses"], "weights": run["stored"]["weights"]}
+
+
 FULL_RUN_INPUTS = {"n": 48, "data_seed": 1, "epochs": 3, "seed": 3}
-CASES["a full run"] = (FULL_RUN + '{"losses": losses, "weights": stored["weights"]}', FULL_RUN_INPUTS)
+CASES["a full run"] = (probe_source(full_run_to_record, FULL_RUN_INPUTS), FULL_RUN_INPUTS)
 
 
 def batches_per_epoch(n: int) -> int:
@@ -647,10 +668,9 @@ def test_a_full_run_follows_the_recipe_and_checkpoints_it(submission):
     n, epochs = 48, 3
     call = (f"train_resumable(lambda: make_small_mlp(dropout=0.0).double(), make_classification_data({n}, 1) "
             f"as float64, {epochs}, path, seed=3)")
-    got = submission.run(FULL_RUN + '{"losses": losses, "stored": stored, "rng_keys": rng_keys}', **FULL_RUN_INPUTS)
+    got = submission.call(full_run, **FULL_RUN_INPUTS)
     recorded = RECORDED["a full run"]
-    expect.close(call, got["losses"], recorded["losses"], rtol=1e-8, atol=1e-10,
-                 hint="seed_everything(seed), make_model(), make_optimizer(model), then train_one_epoch per epoch")
+    expect.close(call, got["losses"], recorded["losses"], rtol=1e-8, atol=1e-10, hint=RECIPE_HINT)
     stored = got["stored"]
     expect.equal(f"torch.load(path)['epoch'] after {call}", stored["epoch"], epochs,
                  hint="epoch counts the epochs finished so far")
@@ -667,71 +687,62 @@ def test_a_full_run_follows_the_recipe_and_checkpoints_it(submission):
                     "the keys of capture_rng_state()'s dict", hint="store rng_state=capture_rng_state()")
 
 
-STOP = SUMMARY + """
-data = make_classification_data(n, data_seed)
-with tempfile.TemporaryDirectory() as folder:
-    full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
-    path = os.path.join(folder, "run.pt")
-    losses = train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop)
-    stored = summary(path)
-    later = train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop + 1)
-(full, losses, stored["epoch"], stored["losses"], later)
-"""
+def stop_then_go_on(make_classification_data: Callable[..., Any], make_small_mlp: Callable[..., Any],
+                    train_resumable: Callable[..., Any], n: int, data_seed: int, epochs: int, seed: int,
+                    stop: int) -> Any:
+    """A whole run; a run stopped after `stop` epochs (and its checkpoint); that run resumed for one more epoch."""
+    import os
+    import tempfile
+
+    data = make_classification_data(n, data_seed)
+    with tempfile.TemporaryDirectory() as folder:
+        full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
+        path = os.path.join(folder, "run.pt")
+        losses = train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop)
+        stored = checkpoint_summary(path)
+        later = train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop + 1)
+    return full, losses, stored["epoch"], stored["losses"], later
 
 
 @pytest.mark.task("5.4")
 def test_stop_after_interrupts_the_run(submission):
     n, epochs, stop = 32, 4, 2
     call = f"train_resumable(make_small_mlp, data, {epochs}, path, seed=8, stop_after={stop})"
-    full, losses, epoch, stored, later = submission.run(STOP, n=n, data_seed=2, epochs=epochs, seed=8, stop=stop)
+    full, losses, epoch, stored, later = submission.call(stop_then_go_on, n=n, data_seed=2, epochs=epochs, seed=8,
+                                                         stop=stop)
     if not isinstance(full, list) or len(full) != epochs:
         expect.fail(f"train_resumable(make_small_mlp, data, {epochs}, other_path, seed=8)", full,
                     f"{epochs} losses, one per epoch")
-    expect.equal(f"{call}, compared with the whole run", losses, full[:stop],
-                 hint="stop_after=k returns once k epochs are finished")
+    expect.equal(f"{call}, compared with the whole run", losses, full[:stop], hint=STOP_HINT)
     expect.equal(f"torch.load(path)['epoch'] after {call}", epoch, stop, hint="epoch counts the epochs finished")
     expect.equal(f"torch.load(path)['losses'] after {call}", stored, full[:stop])
-    expect.equal(f"{call[:-2]}{stop + 1}) right after it", later, full[:stop + 1],
-                 hint="stop_after=k stops once k epochs are finished in all, counting those before the resume")
+    expect.equal(f"{call[:-2]}{stop + 1}) right after it", later, full[:stop + 1], hint=STOP_IN_ALL_HINT)
 
 
-def check_resumed(call: str, full: list[float], resumed: list[float], full_stored: dict, stored: dict,
-                  finished_before: int) -> None:
-    """Compare a resumed run with the uninterrupted one, naming the first thing that differs."""
-    epochs = len(full)
-    if not isinstance(resumed, list) or len(resumed) != epochs:
-        expect.fail(call, resumed, f"{epochs} losses, one per epoch, as in the uninterrupted run", hint=EPOCH_HINT)
-    expect.equal(f"the first {finished_before} losses returned by {call}", resumed[:finished_before],
-                 full[:finished_before],
-                 hint="return every epoch's loss, those finished before the interruption too (they are saved)")
-    expect.equal(f"torch.load(path)['epoch'] after {call}", stored["epoch"], epochs, hint=EPOCH_HINT)
-    if stored["steps"] != full_stored["steps"]:
-        expect.fail(f"Adam's step counts in the checkpoint after {call}", stored["steps"],
-                    f"{full_stored['steps']}, as after the uninterrupted run", hint=OPTIMIZER_HINT)
-    if resumed != full:
-        first = next(index for index, (a, b) in enumerate(zip(resumed, full)) if a != b)
-        expect.fail(f"{call} (losses from epoch {first + 1} on)", resumed[first:],
-                    f"{full[first:]}, exactly the losses of the uninterrupted run", hint=RNG_HINT)
-    if not same_state(stored["weights"], full_stored["weights"]):
-        expect.fail(f"the final weights after {call}", stored["weights"],
-                    "exactly those of the uninterrupted run", hint=RNG_HINT)
-    if not all(map(same_tensor, stored["moments"], full_stored["moments"])):
-        expect.fail(f"Adam's first moments after {call}", stored["moments"],
-                    "exactly those of the uninterrupted run", hint=OPTIMIZER_HINT)
+def resume_after_reseeding(make_classification_data: Callable[..., Any], make_small_mlp: Callable[..., Any],
+                           train_resumable: Callable[..., Any], n: int, data_seed: int, epochs: int, seed: int,
+                           stop: int) -> Any:
+    """A whole run, and a run stopped after `stop` epochs then resumed once every generator was re-seeded.
 
+    Gives back both runs' losses and the `checkpoint_summary` of both checkpoints.
+    """
+    import os
+    import random
+    import tempfile
 
-SAME_PROCESS = SUMMARY + """
-data = make_classification_data(n, data_seed)
-with tempfile.TemporaryDirectory() as folder:
-    full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
-    path = os.path.join(folder, "interrupted.pt")
-    train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop)
-    # A new process would start with other generator states: scramble them all.
-    random.seed(2024); np.random.seed(2024); torch.manual_seed(2024)
-    resumed = train_resumable(make_small_mlp, data, epochs, path, seed)
-    result = (full, resumed, summary(os.path.join(folder, "full.pt")), summary(path))
-result
-"""
+    import torch
+
+    data = make_classification_data(n, data_seed)
+    with tempfile.TemporaryDirectory() as folder:
+        full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
+        path = os.path.join(folder, "interrupted.pt")
+        train_resumable(make_small_mlp, data, epochs, path, seed, stop_after=stop)
+        # A new process would start with other generator states: scramble them all.
+        random.seed(2024)
+        np.random.seed(2024)
+        torch.manual_seed(2024)
+        resumed = train_resumable(make_small_mlp, data, epochs, path, seed)
+        return full, resumed, checkpoint_summary(os.path.join(folder, "full.pt")), checkpoint_summary(path)
 
 
 @pytest.mark.task("5.4", points=2)
@@ -739,97 +750,101 @@ def test_resuming_after_the_generators_moved_on_matches_the_full_run(submission)
     n, epochs, stop = 40, 4, 2
     call = (f"train_resumable(make_small_mlp, data, {epochs}, path, seed=21) after stop_after={stop} and "
             "after every generator was re-seeded")
-    full, resumed, full_stored, stored = submission.run(SAME_PROCESS, n=n, data_seed=4, epochs=epochs, seed=21,
-                                                        stop=stop)
+    full, resumed, full_stored, stored = submission.call(resume_after_reseeding, n=n, data_seed=4, epochs=epochs,
+                                                         seed=21, stop=stop)
     check_resumed(call, full, resumed, full_stored, stored, stop)
 
 
-FIRST_PART = """
-import os, shutil, tempfile, torch
-data = make_classification_data(n, data_seed)
-folder = tempfile.mkdtemp(prefix="ex05-resume-")
-try:
-    full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
-    train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "interrupted.pt"), seed, stop_after=stop)
-except BaseException:
-    shutil.rmtree(folder, ignore_errors=True)
-    raise
-(folder, full)
-"""
+def start_and_interrupt(make_classification_data: Callable[..., Any], make_small_mlp: Callable[..., Any],
+                        train_resumable: Callable[..., Any], n: int, data_seed: int, epochs: int, seed: int,
+                        stop: int) -> tuple[str, Any]:
+    """In a new folder: a whole run (full.pt) and one stopped after `stop` epochs (interrupted.pt)."""
+    import os
+    import shutil
+    import tempfile
 
-#: The resumed run, in a new Python process started in the folder that holds the module under test.
-#: Code living in a notebook has no module file to import, and a sandbox may forbid new processes:
-#: there, a new process is simulated by re-seeding every generator, as in the test above.
-NEW_PROCESS = SUMMARY + """
-import json, os, random, shutil, subprocess, sys, torch
-module_file = globals().get("__file__")
-path = os.path.join(folder, "interrupted.pt")
-child = (
-    "import json\\n"
-    "from ex05_checkpointing import make_classification_data, make_small_mlp, train_resumable\\n"
-    f"data = make_classification_data({n}, {data_seed})\\n"
-    f"losses = train_resumable(make_small_mlp, data, {epochs}, {path!r}, {seed})\\n"
-    "print(json.dumps([float(loss) for loss in losses]))\\n"
-)
-try:
-    result = {"error": None}
-    done = None
-    if module_file and os.path.basename(module_file) == "ex05_checkpointing.py":
-        try:
-            done = subprocess.run([sys.executable, "-c", child], cwd=os.path.dirname(os.path.abspath(module_file)),
-                                  capture_output=True, text=True, timeout=50,
-                                  env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1"))
-        except OSError:  # a sandbox that may not start processes: simulate the new one below
-            done = None
-    if done is not None and done.returncode == 0:
-        result["losses"] = json.loads(done.stdout.strip().splitlines()[-1])
-    elif done is not None:
-        result["error"] = done.stderr[-1500:]
-    else:
-        random.seed(31337); np.random.seed(31337); torch.manual_seed(31337)
-        result["losses"] = train_resumable(make_small_mlp, make_classification_data(n, data_seed), epochs, path, seed)
-    if result["error"] is None:
-        result.update(full=summary(os.path.join(folder, "full.pt")), resumed=summary(path))
-finally:
-    shutil.rmtree(folder, ignore_errors=True)
-result
-"""
+    data = make_classification_data(n, data_seed)
+    folder = tempfile.mkdtemp(prefix="ex05-resume-")
+    try:
+        full = train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "full.pt"), seed)
+        train_resumable(make_small_mlp, data, epochs, os.path.join(folder, "interrupted.pt"), seed, stop_after=stop)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, full
+
+
+def resume_in_a_new_process(make_classification_data: Callable[..., Any], make_small_mlp: Callable[..., Any],
+                            train_resumable: Callable[..., Any], folder: str, n: int, data_seed: int, epochs: int,
+                            seed: int) -> dict[str, Any]:
+    """Resume interrupted.pt (from `start_and_interrupt`) in a new Python process, then remove the folder.
+
+    Where no new process can run (`train_in_a_new_process`), one is simulated by re-seeding every generator,
+    as in the test before. Gives back the losses (or the new process's error) and the `checkpoint_summary`
+    of both checkpoints.
+    """
+    import os
+    import random
+    import shutil
+
+    import torch
+
+    path = os.path.join(folder, "interrupted.pt")
+    try:
+        result: dict[str, Any] = {"error": None}
+        launched = train_in_a_new_process(globals().get("__file__"), path, n, data_seed, epochs, seed)
+        if launched is not None:
+            result["losses"], result["error"] = launched
+        else:
+            random.seed(31337)
+            np.random.seed(31337)
+            torch.manual_seed(31337)
+            result["losses"] = train_resumable(make_small_mlp, make_classification_data(n, data_seed), epochs, path,
+                                               seed)
+        if result["error"] is None:
+            result.update(full=checkpoint_summary(os.path.join(folder, "full.pt")), resumed=checkpoint_summary(path))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return result
 
 
 @pytest.mark.task("5.4", points=3)
 def test_resuming_in_a_new_process_matches_the_full_run_bit_for_bit(submission):
     n, epochs, stop, seed = 40, 4, 2, 5
-    folder, full = submission.run(FIRST_PART, n=n, data_seed=6, epochs=epochs, seed=seed, stop=stop)
-    got = submission.run(NEW_PROCESS, folder=folder, n=n, data_seed=6, epochs=epochs, seed=seed)
+    folder, full = submission.call(start_and_interrupt, n=n, data_seed=6, epochs=epochs, seed=seed, stop=stop)
+    got = submission.call(resume_in_a_new_process, folder=folder, n=n, data_seed=6, epochs=epochs, seed=seed)
     call = (f"train_resumable(make_small_mlp, data, {epochs}, path, seed={seed}) in a new process, "
             f"after stop_after={stop}")
     if got["error"] is not None:
-        expect.fail(call, f"a crash:\n{got['error']}", "a resumed run",
-                    hint="the new process only has the checkpoint file: everything must come from there")
+        expect.fail(call, f"a crash:\n{got['error']}", "a resumed run", hint=NEW_PROCESS_HINT)
     check_resumed(call, full, got["losses"], got["full"], got["resumed"], stop)
 
 
 # -- Task 5.5: a checkpoint manager ----------------------------------------------------------
 
-MANAGER = """
-import os, tempfile, torch
-torch.manual_seed(0)
-model = torch.nn.Linear(2, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-def name(path):
-    return None if path is None else os.path.basename(os.fspath(path))
-with tempfile.TemporaryDirectory() as folder:
-    manager = CheckpointManager(folder, keep_last=keep)
-    saved = [name(manager.save(step, model, optimizer, {"loss": loss, "accuracy": accuracy}))
-             for step, loss, accuracy in zip(steps, losses, accuracies)]
-    files = sorted(os.listdir(folder))
-    stored = {file: torch.load(os.path.join(folder, file), weights_only=True) for file in files}
-    result = {"saved": saved, "files": files, "latest": name(manager.latest()),
-              "best_loss": name(manager.best("loss")), "best_accuracy": name(manager.best("accuracy", mode="max")),
-              "unknown": name(manager.best("perplexity")),
-              "contents": {file: [stored[file]["step"], dict(stored[file]["metrics"])] for file in files}}
-result
-"""
+
+def save_with_a_manager(CheckpointManager: type, steps: list[int], keep: int, losses: list[float],
+                        accuracies: list[float]) -> dict[str, Any]:
+    """Save one checkpoint per step with a manager that keeps `keep`; what is on disk and what it answers."""
+    import os
+    import tempfile
+
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with tempfile.TemporaryDirectory() as folder:
+        manager = CheckpointManager(folder, keep_last=keep)
+        saved = [file_name(manager.save(step, model, optimizer, {"loss": loss, "accuracy": accuracy}))
+                 for step, loss, accuracy in zip(steps, losses, accuracies, strict=True)]
+        files = sorted(os.listdir(folder))
+        stored = {file: torch.load(os.path.join(folder, file), weights_only=True) for file in files}
+        return {"saved": saved, "files": files, "latest": file_name(manager.latest()),
+                "best_loss": file_name(manager.best("loss")),
+                "best_accuracy": file_name(manager.best("accuracy", mode="max")),
+                "unknown": file_name(manager.best("perplexity")),
+                "contents": {file: [stored[file]["step"], dict(stored[file]["metrics"])] for file in files}}
 
 
 def sorted_names(names: list[Any]) -> list[Any]:
@@ -842,16 +857,15 @@ def test_only_the_newest_checkpoints_are_kept(submission):
     steps, keep = [7, 8, 9, 10, 11], 3
     losses, accuracies = [0.9, 0.8, 0.7, 0.6, 0.65], [0.1, 0.2, 0.3, 0.4, 0.35]
     call = f"manager = CheckpointManager(folder, keep_last={keep}); manager.save(step, ...) for step in {steps}"
-    got = submission.run(MANAGER, steps=steps, keep=keep, losses=losses, accuracies=accuracies)
+    got = submission.call(save_with_a_manager, steps=steps, keep=keep, losses=losses, accuracies=accuracies)
     expect.equal(f"sorted(os.listdir(folder)) after {call}", got["files"], sorted_names(got["saved"][-keep:]),
                  hint=PRUNE_HINT)
     contents = [got["contents"][file] for file in got["saved"][-keep:]]
     expected = [[step, {"loss": loss, "accuracy": accuracy}]
-                for step, loss, accuracy in list(zip(steps, losses, accuracies))[-keep:]]
+                for step, loss, accuracy in list(zip(steps, losses, accuracies, strict=True))[-keep:]]
     expect.equal(f"[step, metrics] in the kept files after {call}", contents, expected,
                  hint="store the extras step=step and metrics=metrics in each checkpoint")
-    expect.equal(f"manager.latest() after {call}", got["latest"], got["saved"][-1],
-                 hint="the latest checkpoint has the highest step")
+    expect.equal(f"manager.latest() after {call}", got["latest"], got["saved"][-1], hint=LATEST_HINT)
 
 
 @pytest.mark.task("5.5", points=2)
@@ -859,43 +873,47 @@ def test_best_looks_at_the_checkpoints_on_disk(submission):
     steps, keep = [1, 2, 3, 4, 5, 6], 4
     losses, accuracies = [0.1, 0.5, 0.3, 0.4, 0.35, 0.6], [0.9, 0.5, 0.7, 0.2, 0.8, 0.1]
     call = f"CheckpointManager(folder, keep_last={keep}) after saving steps {steps} with losses {losses}"
-    got = submission.run(MANAGER, steps=steps, keep=keep, losses=losses, accuracies=accuracies)
+    got = submission.call(save_with_a_manager, steps=steps, keep=keep, losses=losses, accuracies=accuracies)
     # The best is chosen among real files: the checkpoints that save() wrote and pruning kept.
     expect.equal(f"sorted(os.listdir(folder)) after {call}", got["files"], sorted_names(got["saved"][-keep:]),
                  hint="save() writes a checkpoint and returns its path; best() chooses among those still on disk")
     # Steps 1 and 2 are pruned, so the lowest loss on disk is step 3's and the highest accuracy step 5's.
-    expect.equal(f"manager.best('loss') for {call}", got["best_loss"], got["saved"][2],
-                 hint="the best of the checkpoints still on disk (the best one may have been pruned)")
+    expect.equal(f"manager.best('loss') for {call}", got["best_loss"], got["saved"][2], hint=BEST_ON_DISK_HINT)
     expect.equal(f"manager.best('accuracy', mode='max') for {call}", got["best_accuracy"], got["saved"][4],
                  hint="mode='max' picks the highest value")
     expect.equal(f"manager.best('perplexity') for {call}", got["unknown"], None,
                  hint="no checkpoint has this metric: return None")
 
 
-REOPEN = """
-import os, tempfile, torch
-model = torch.nn.Linear(2, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-def name(path):
-    return None if path is None else os.path.basename(os.fspath(path))
-with tempfile.TemporaryDirectory() as folder:
-    for other in ("notes.txt", "final_model.pt"):
-        with open(os.path.join(folder, other), "w") as handle:
-            handle.write("not a checkpoint of the manager")
-    first = CheckpointManager(folder, keep_last=2)
-    early = [name(first.save(step, model, optimizer, {"loss": 1.0 / step})) for step in (1, 2)]
-    second = CheckpointManager(folder, keep_last=2)
-    before = (name(second.latest()), name(second.best("loss")))
-    later = name(second.save(3, model, optimizer, {"loss": 0.5}))
-    result = (early, later, before, sorted(os.listdir(folder)))
-result
-"""
+def reopen_a_folder(CheckpointManager: type) -> Any:
+    """Save steps 1 and 2 beside two files that are not the manager's, then ask a new manager on the folder.
+
+    Gives back the first two saves, the save of step 3 by the new manager, its (latest(), best('loss')) before
+    that save, and the files in the end.
+    """
+    import os
+    import tempfile
+
+    import torch
+
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with tempfile.TemporaryDirectory() as folder:
+        for other in ("notes.txt", "final_model.pt"):
+            with open(os.path.join(folder, other), "w") as handle:
+                handle.write("not a checkpoint of the manager")
+        first = CheckpointManager(folder, keep_last=2)
+        early = [file_name(first.save(step, model, optimizer, {"loss": 1.0 / step})) for step in (1, 2)]
+        second = CheckpointManager(folder, keep_last=2)
+        before = (file_name(second.latest()), file_name(second.best("loss")))
+        later = file_name(second.save(3, model, optimizer, {"loss": 0.5}))
+        return early, later, before, sorted(os.listdir(folder))
 
 
 @pytest.mark.task("5.5")
 def test_a_new_manager_finds_old_checkpoints_and_spares_other_files(submission):
     call = "CheckpointManager(folder, keep_last=2) on a folder with steps 1 and 2, notes.txt and final_model.pt"
-    early, later, before, files = submission.run(REOPEN)
+    early, later, before, files = submission.call(reopen_a_folder)
     expect.equal(f"(latest(), best('loss')) of {call}", before, (early[1], early[1]),
                  hint="find the checkpoints by listing the folder, not by remembering what this object saved")
     expect.equal(f"sorted(os.listdir(folder)) after saving step 3 with {call}", files,
@@ -903,13 +921,25 @@ def test_a_new_manager_finds_old_checkpoints_and_spares_other_files(submission):
                  hint="prune only files that follow the manager's own naming pattern")
 
 
+def bad_arguments(CheckpointManager: type) -> list[Any]:
+    """What CheckpointManager(folder, keep_last=0) and best('loss', mode='median') raise, in a fresh folder."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp()
+    try:
+        return [raised(lambda: CheckpointManager(folder, keep_last=0)),
+                raised(lambda: CheckpointManager(folder).best("loss", mode="median"))]
+    finally:
+        shutil.rmtree(folder)
+
+
 @pytest.mark.task("5.5")
 def test_bad_arguments_are_refused(submission):
-    for call, words in [("raised(lambda: CheckpointManager(folder, keep_last=0))", ("keep_last",)),
-                        ("raised(lambda: CheckpointManager(folder).best('loss', mode='median'))", ("mode",))]:
-        snippet = (f"import shutil, tempfile\nfolder = tempfile.mkdtemp()\nresult = {call}\n"
-                   "shutil.rmtree(folder)\nresult")
-        expect.rejects(call, submission.run(snippet), "ValueError", mentions=words)
+    calls = [("raised(lambda: CheckpointManager(folder, keep_last=0))", ("keep_last",)),
+             ("raised(lambda: CheckpointManager(folder).best('loss', mode='median'))", ("mode",))]
+    for (call, words), error in zip(calls, submission.call(bad_arguments), strict=True):
+        expect.rejects(call, error, "ValueError", mentions=words)
 
 
 # -- Task 5.6: a GPU checkpoint on a CPU-only machine ---------------------------------------
@@ -918,15 +948,8 @@ def test_bad_arguments_are_refused(submission):
 @pytest.mark.task("5.6", points=2)
 def test_a_checkpoint_saved_on_a_gpu_loads_on_the_cpu(submission):
     call = "load_for_device(path, model, 'cpu') on a checkpoint whose tensors were saved on cuda:0"
-    error, returned, weights, expected = submission.run(
-        snippet(*GPU_FILE, call="load_a_gpu_checkpoint(load_for_device, checkpoint, 'cpu')"),
-        checkpoint=RECORDED["a checkpoint"])
-    if error is not None:
-        expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, loaded onto the CPU",
-                    hint=MAP_LOCATION_HINT)
-    expect.equal(f"the devices of the tensors returned by {call}", returned, ["cpu"], hint=MAP_LOCATION_HINT)
-    if not same_state(weights, expected):
-        expect.fail(f"model.state_dict() after {call}", weights, "the saved weights")
+    check_landed_on_the_cpu(call, submission.call(gpu_checkpoint_by_load_for_device,
+                                                  checkpoint=RECORDED["a checkpoint"]))
 
 
 def load_onto_meta(load_for_device: Callable[..., Any], checkpoint: str) -> Any:
@@ -949,17 +972,14 @@ def load_onto_meta(load_for_device: Callable[..., Any], checkpoint: str) -> Any:
 @pytest.mark.task("5.6", points=2)
 def test_tensors_land_on_the_device_asked_for(submission):
     call = "load_for_device(path, model, 'meta') on a checkpoint saved on the CPU"
-    error, returned, parameters = submission.run(
-        snippet(write_recorded, devices, load_onto_meta, call="load_onto_meta(load_for_device, checkpoint)"),
-        checkpoint=RECORDED["a checkpoint"])
+    error, returned, parameters = submission.call(load_onto_meta, checkpoint=RECORDED["a checkpoint"])
     if error is not None:
         expect.fail(call, f"{error[0]}: {error[1][:300]}", "the checkpoint, on the meta device",
-                    hint="move the model to the device (model.to(device)) before loading into it, and load with "
-                         "map_location=device")
+                    hint=MODEL_TO_DEVICE_HINT + ", and load with map_location=device")
     expect.equal(f"the devices of the tensors returned by {call}", returned, ["meta"],
                  hint="load with map_location=device, not a fixed 'cpu'")
     expect.equal(f"the devices of the model's parameters after {call}", parameters, ["meta"],
-                 hint="move the model to the device (model.to(device)) before loading into it")
+                 hint=MODEL_TO_DEVICE_HINT)
 
 
 # -- Recorded expectations ------------------------------------------------------------------
