@@ -32,6 +32,7 @@ class ProcessCap:
                 continue
             if root == Path("/sys/fs/cgroup") and "pids" not in _read(root / "cgroup.subtree_control"):
                 continue
+            sweep_stale(root)
             folder = root / f"hardway-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             try:
                 folder.mkdir()
@@ -49,6 +50,22 @@ class ProcessCap:
 
     def remove(self) -> None:
         _remove(self.folder)
+
+
+def sweep_stale(root: Path) -> None:
+    """Remove the empty cgroups of graders that are gone (killed, or ended without running their cleanup).
+
+    A cgroup is named after the grader process that made it; one whose grader
+    no longer exists and that holds no process is left over, and `rmdir`
+    refuses any cgroup that still holds one.
+    """
+    for folder in root.glob("hardway-*-*"):
+        grader = folder.name.split("-")[1]
+        if grader.isdigit() and not Path(f"/proc/{grader}").exists():
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
 
 def available() -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import multiprocessing.util
 import os
 import signal
 import socket
@@ -233,6 +234,8 @@ class ZygotePool:
         self._zygotes: dict[View, list[Zygote]] = {}
         self._owner = os.getpid()
         atexit.register(self.close)
+        # A multiprocessing worker (the batch executor's) ends with os._exit, which skips atexit.
+        multiprocessing.util.Finalize(self, self.close, exitpriority=10)
 
     def _mine(self) -> dict[View, list[Zygote]]:
         if os.getpid() != self._owner:  # a forked grader must not share its parent's zygotes
