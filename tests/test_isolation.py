@@ -205,3 +205,22 @@ def test_a_fork_bomb_meets_the_process_cap_and_leaves_nothing_behind(tmp_path):
         assert tasks(cap) == before - 2, "the worker's namespace is empty (its init and itself were the 2 tasks)"
     else:
         assert not cap.folder.exists()
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="no pids cgroup can be made here")
+def test_the_empty_cgroups_of_graders_that_are_gone_are_swept():
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    cap = cgroup.ProcessCap.make(8)
+    assert cap is not None
+    stale = cap.folder.parent / f"hardway-{int(gone.stdout)}-0badcafe"
+    stale.mkdir()
+    fresh = cgroup.ProcessCap.make(8)
+    try:
+        assert not stale.exists() and cap.folder.exists(), "only the cgroup of the grader that is gone is removed"
+    finally:
+        for made in (cap, fresh):
+            if made is not None:
+                made.remove()
