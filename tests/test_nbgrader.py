@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -375,6 +376,18 @@ def test_a_kernel_that_cannot_be_jailed_is_refused_unless_process_isolation_is_a
         manager.format_kernel_cmd()
     monkeypatch.setenv(ALLOW_PROCESS_ISOLATION, "1")
     assert manager.format_kernel_cmd()[0] == sys.executable
+
+
+@pytest.mark.skipif(not jail_works(), reason="bubblewrap cannot make namespaces on this machine")
+def test_a_jailed_kernel_cannot_write_the_kernels_settings_or_sysrq(tmp_path):
+    """Even run by a root grader (uid 0 without capabilities still owns /proc/sys): only probed, never written."""
+    connection = tmp_path / "kernel.json"
+    connection.write_text("{}")
+    probe = ["/bin/sh", "-c", "for f in /proc/sys/vm/overcommit_memory /proc/sysrq-trigger; do "
+             "if [ -e $f ] && [ -w $f ]; then echo writable $f; fi; done; echo probed"]
+    argv = kernel_jail.jail_argv(probe, tmp_path, connection, tmp_path, str(kernel_jail.bwrap_executable()))
+    probed = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert probed.stdout.strip().endswith("probed") and "writable" not in probed.stdout, probed.stdout + probed.stderr
 
 
 def test_manual_fields_a_kernel_wrote_are_put_back(course, tmp_path):

@@ -40,6 +40,7 @@ from traitlets import Enum
 
 from autograder import paths
 from autograder.sandbox.jail import bwrap_executable
+from hardway.zygote import PROC_COVERED
 
 #: System directories a Python kernel needs, bound read-only where they exist.
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -100,6 +101,11 @@ def jail_argv(command: list[str], workdir: Path, connection_file: Path, course: 
     argv = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home",
             "--clearenv"]
+    # A grader running as root runs the kernel as uid 0 without capabilities, which still owns (and may write)
+    # the kernel's settings and sysrq: cover them read-only, as the grading workers do (hardway/zygote.py).
+    for covered in PROC_COVERED:
+        if Path(covered).exists():
+            argv += ["--ro-bind", covered, covered]
     readable = readable_paths()
     for path in readable:
         argv += _bind_readable(path)
