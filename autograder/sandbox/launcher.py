@@ -23,7 +23,7 @@ import sysconfig
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import hardway
 from hardway import plaindata, protocol
@@ -82,8 +82,8 @@ class PlainWorker:
         self.process = process
         self.process_cap = process_cap
         self.workdir = workdir
-        self.stdin: BinaryIO = process.stdin
-        self.stdout: BinaryIO = process.stdout
+        self.stdin: IO[bytes] = process.stdin
+        self.stdout: IO[bytes] = process.stdout
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -216,9 +216,9 @@ class IsolatedSubmission(hardway.submission.CallsProbes):
             self._refusal = SubmissionPolicyError(str(hello["refused"]))
             self.close()
             raise self._refusal
-        error = hello.get("import_error")
-        if error:
-            kind, message, where = protocol.error_details(error)
+        import_error = hello.get("import_error")
+        if import_error:
+            kind, message, where = protocol.error_details(import_error)
             where = f"\n{where}" if where else ""
             self._import_error = SubmissionImportFailed(
                 f"{self.topic.filename} could not be imported: {kind}: {message}{where}"

@@ -27,6 +27,7 @@ import socket
 import subprocess
 import threading
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from autograder.sandbox import jail, view
@@ -72,7 +73,7 @@ class Zygote:
                                       allow_gpu="torch" in view_.libraries,
                                       die_with_parent=threading.current_thread() is threading.main_thread())
         try:
-            self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
+            self.process = subprocess.Popen(command, stdin=theirs.fileno(), stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, start_new_session=True,
                                             preexec_fn=self.process_cap.join if self.process_cap else None)
         except OSError as error:
@@ -110,7 +111,7 @@ class Zygote:
             data = b""
         return json.loads(data) if data else {}
 
-    def send(self, message: dict[str, Any], fds: list[int] = ()) -> None:
+    def send(self, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
         try:
             socket.send_fds(self._control, [json.dumps(message).encode()], list(fds))
         except OSError as error:
@@ -311,8 +312,8 @@ def probe_worker() -> str | None:
             zygote.close()
 
 
-def worker_config(module: str, limits: Any, *, max_source_bytes: int, blocked_imports: list[str] = (),
-                  blocked_reason: str = "", preload: list[str] = ()) -> dict[str, Any]:
+def worker_config(module: str, limits: Any, *, max_source_bytes: int, blocked_imports: Sequence[str] = (),
+                  blocked_reason: str = "", preload: Sequence[str] = ()) -> dict[str, Any]:
     """A jailed worker's configuration: what `hardway.worker.serve` needs, and the folders made fresh for it."""
     disk = limits.disk_mib * 1024 * 1024
     folders = {view.STUDENT_HOME: {"bytes": disk, "mode": "0777"}, "/tmp": {"bytes": disk, "mode": "1777"},
