@@ -11,7 +11,9 @@ failed outcome, never the batch's.
   `--jobs` worker **processes** of one thread each, and stops it afterwards;
 * `--executor dask://HOST:PORT` uses a running scheduler (`dask scheduler`)
   and its workers (`dask worker tcp://HOST:PORT --nthreads 1`), and leaves
-  them running.
+  them running. Start that scheduler with
+  `DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0` so that, as on the
+  local cluster, a job goes to a worker only once the worker is free.
 
 What a worker needs: the kit installed in the same version (it imports
 `autograder` to unpickle a job), bubblewrap where the jail is to be made, and
@@ -87,9 +89,11 @@ class DaskExecutor(Executor):
         if address is None:
             import dask
 
-            # Worker processes that may start processes of their own (multiprocessing refuses a daemon that),
-            # and one retry for a job whose worker died: a second death is the job's doing, not the machine's.
-            with dask.config.set({"distributed.worker.daemon": False, "distributed.scheduler.allowed-failures": 1}):
+            # Worker processes that may start processes of their own (multiprocessing refuses a daemon that);
+            # a job sent to a worker only when it is free (saturation 1.0: no job waits on a worker that may die
+            # under another), and one retry for a job whose worker died: a second death is the job's own doing.
+            with dask.config.set({"distributed.worker.daemon": False, "distributed.scheduler.worker-saturation": 1.0,
+                                  "distributed.scheduler.allowed-failures": 1}):
                 self._cluster = distributed.LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
                                                          processes=True, dashboard_address=None)
             self._client = distributed.Client(self._cluster)
