@@ -115,37 +115,35 @@ def file_name(path: Any) -> str | None:
 
 def train_in_a_new_process(module_file: str | None, path: str, n: int, data_seed: int, epochs: int, seed: int,
                            stop_after: int | None = None) -> tuple[Any, str | None] | None:
-    """Resume `path` with train_resumable in a new Python process, as a real restart would: (losses, None), or
-    (None, the end of what it wrote to stderr) if it failed.
+    """Resume `path` with train_resumable in a new process, as a real restart would: (losses, None), or
+    (None, its error) if it failed.
 
-    The new process starts in the folder of `module_file`, the module under test, and imports it from there.
+    The new process (`hardway.new_process`) imports `module_file`, the module under test, afresh.
     None where no new process can run it: code living in a notebook has no module file to import, and a
     sandbox may forbid new processes; the caller then simulates one by re-seeding every generator.
     """
-    import json
     import os
-    import subprocess
-    import sys
+
+    from hardway.new_process import run_in_new_process
 
     if not module_file or os.path.basename(module_file) != "ex05_checkpointing.py":
         return None
+
+    def resume(module: Any) -> list[float]:
+        data = module.make_classification_data(n, data_seed)
+        until = {} if stop_after is None else {"stop_after": stop_after}
+        losses = module.train_resumable(module.make_small_mlp, data, epochs, path, seed, **until)
+        return [float(loss) for loss in losses]
+
     until = "" if stop_after is None else f", stop_after={stop_after}"
-    child = (
+    script = (
         "import json\n"
         "from ex05_checkpointing import make_classification_data, make_small_mlp, train_resumable\n"
         f"data = make_classification_data({n}, {data_seed})\n"
         f"losses = train_resumable(make_small_mlp, data, {epochs}, {path!r}, {seed}{until})\n"
         "print(json.dumps([float(loss) for loss in losses]))\n"
     )
-    try:
-        done = subprocess.run([sys.executable, "-c", child], cwd=os.path.dirname(os.path.abspath(module_file)),
-                              capture_output=True, text=True, timeout=50,
-                              env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1"))
-    except OSError:  # a sandbox that may not start processes
-        return None
-    if done.returncode != 0:
-        return None, done.stderr[-1500:]
-    return json.loads(done.stdout.strip().splitlines()[-1]), None
+    return run_in_new_process(module_file, resume, script)
 
 
 # -- checks, in the test's own process ---------------------------------------------------------------------
