@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import shutil
 import statistics
@@ -59,6 +60,7 @@ from autograder import paths  # noqa: E402
 from autograder.authoring.notebook_builder import (NBGRADER_CONFIG, SOURCE_DIR, generate_release,  # noqa: E402
                                                    source_files)
 from autograder.authoring.stubgen import find_regions, make_skeleton  # noqa: E402
+from autograder.channels.student_repo import release_template  # noqa: E402
 from autograder.class_report import read_graded  # noqa: E402
 from hardway.catalogue import TOPICS, Topic  # noqa: E402
 from hostile import hostile_source  # noqa: E402
@@ -240,14 +242,24 @@ def run_modules(roster: Path, grades: Path, jobs: int, seed: int, logs: Path) ->
                   "--jobs", str(jobs), "--seed", str(seed), "--force"], ROOT, logs / "grade-roster.log")
 
 
-def student_loop() -> dict[str, float]:
-    """A student's `pytest` on each exercise's public tests (on the reference, so every test runs to the end)."""
+def student_loop(root: Path) -> dict[str, float]:
+    """A student's `pytest` on each exercise's public tests, in the student template with the reference's code
+    in it (so every test runs to the end), with no pytest plugin but the kit's: a student's environment has
+    only the template's requirements, not the kit's test tools (hypothesis, xdist, anyio), which would add
+    their own imports to every run."""
+    template = root / "student-template"
+    release_template(template)
+    for topic in TOPICS:
+        shutil.copyfile(paths.SOLUTIONS_DIR / topic.filename, template / topic.filename)
     walls = {}
     for topic in TOPICS:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(paths.public_tests(topic)),
-                        "--submission", str(paths.SOLUTIONS_DIR)], cwd=ROOT, capture_output=True)
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                               f"tests/{paths.public_tests(topic).name}"], cwd=template, capture_output=True,
+                              text=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
         walls[topic.module] = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"the reference failed its public tests in the template:\n{done.stdout[-3000:]}")
     return walls
 
 
@@ -310,9 +322,10 @@ def main() -> None:
         walls["kit: grade-roster (modules)"] = run_modules(roster, grades, args.jobs, args.seed, logs)
         compute = tests_compute(grades, students)
         report(args, walls, compute, grades, course, students)
-    print("student loop: pytest on one exercise's public tests (fresh process, torch import included)")
-    for module, seconds in student_loop().items():
-        print(f"  {module:<24} {seconds:5.1f} s")
+        print("student loop: pytest on one exercise's public tests in the student template (a fresh process, "
+              "torch's import included)")
+        for module, seconds in student_loop(root).items():
+            print(f"  {module:<24} {seconds:5.1f} s")
 
 
 def report(args: argparse.Namespace, walls: dict[str, float], compute: float, grades: Path, course: Path,
