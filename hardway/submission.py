@@ -194,6 +194,10 @@ class InProcessSubmission(CallsProbes):
         return self._module
 
     def run(self, source: str, *, timeout: float | None = None, **inputs: Any) -> Any:
+        return plaindata.loads(self.answer_text(source, inputs))
+
+    def answer_text(self, source: str, inputs: dict[str, Any]) -> str:
+        """The snippet's answer as plain-data text, as the grader would receive it from a sandbox."""
         module = self.module()
         try:
             result = run_snippet(module, source, plaindata.round_trip(inputs))
@@ -203,7 +207,7 @@ class InProcessSubmission(CallsProbes):
             error.add_note(f"(while running the test snippet: {one_line(source)})")
             _tag(error, **{STUDENT_SNIPPET: source, STUDENT_FILE: getattr(module, "__file__", None)})
             raise
-        return plaindata.round_trip(result)
+        return plaindata.dumps(result)
 
     def close(self) -> None:
         sys.modules.pop(self.module_name, None)

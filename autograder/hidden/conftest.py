@@ -9,6 +9,7 @@ import pytest
 from autograder import paths
 from hardway.catalogue import topic_of_task
 from hardway.pytest_plugin import task_marker
+from autograder.reference_answers import RememberingReference
 from hardway.submission import InProcessSubmission
 
 
@@ -27,5 +28,5 @@ def reference(request: pytest.FixtureRequest, _references: dict[str, InProcessSu
     assert marked is not None, "hidden tests need a @pytest.mark.task marker"
     topic = topic_of_task(marked[0])
     if topic.module not in _references:
-        _references[topic.module] = InProcessSubmission(topic, paths.SOLUTIONS_DIR, f"reference_{topic.module}")
+        _references[topic.module] = RememberingReference(topic, paths.SOLUTIONS_DIR, f"reference_{topic.module}")
     return _references[topic.module]
