@@ -121,8 +121,10 @@ def test_files(topics: list[Topic], include_hidden: bool = True) -> list[Path]:
 
 
 def pytest_arguments(submission_dir: Path, seed: int, files: list[Path]) -> list[str]:
+    # No unraisableexception plugin: its warnings are ignored here (grading.ini), and it ends every session
+    # with a full garbage collection of the grading process (torch's heap included), once per student.
     return [*map(str, files), "-c", str(paths.GRADING_INI), "--rootdir", str(paths.KIT_ROOT),
-            "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:terminal",
+            "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:unraisableexception",
             "--submission", str(submission_dir), "--grading-seed", str(seed)]
 
 
