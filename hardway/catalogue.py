@@ -15,6 +15,7 @@ from dataclasses import dataclass
 #: the warm zygote that is paid once per grading process instead of once per student.
 TORCH_PRELOAD = ("numpy", "torch", "torch._dynamo")
 
+
 @dataclass(frozen=True)
 class Topic:
     """One exercise: a module the student completes, and the rules it runs under."""

@@ -7,9 +7,9 @@ from typing import Iterator
 import pytest
 
 from autograder import paths
+from autograder.reference_answers import RememberingReference
 from hardway.catalogue import topic_of_task
 from hardway.pytest_plugin import task_marker
-from autograder.reference_answers import RememberingReference
 from hardway.submission import InProcessSubmission
 
 
