@@ -5,11 +5,12 @@
 Prints the median wall time of:
 
 * the floors every grader pays (an interpreter start, importing numpy, importing torch);
-* a student's `pytest` on each exercise's public tests (in-process, on the reference);
 * `autograder grade` on each exercise, and on one submission with all five (public + hidden, sandboxed);
 * `autograder grade` on a batch of submissions in one command, per submission.
 
-Each measurement is a fresh process, as a user would run it.
+Each measurement is a fresh process, as a user would run it. A student's `pytest`
+on each exercise is measured by `benchmarks/class_speed.py` (its student loop),
+in the student template with a student's plugins.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.paths import public_tests  # noqa: E402
 from hardway.catalogue import TOPICS  # noqa: E402
 
 
@@ -50,10 +50,6 @@ def main() -> None:
         ("python -c 'import numpy'", wall([python, "-c", "import numpy"], args.repeat)),
         ("python -c 'import torch'", wall([python, "-c", "import torch"], args.repeat)),
     ]
-    for topic in TOPICS:
-        rows.append((f"student: pytest on {topic.module}'s public tests", wall(
-            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(public_tests(topic)), "--submission",
-             "solutions"], args.repeat)))
     for topic in TOPICS:
         rows.append((f"autograder grade --topic {topic.module}", wall(
             [python, "-m", "autograder", "grade", "solutions", "--seed", "1", "--topic", topic.module], args.repeat)))
