@@ -68,6 +68,7 @@ def _forked(module_file: str, work: Callable[[Any], Any], timeout_s: float) -> t
         os.close(read_end)
         _child(module_file, work, write_end)  # never returns
     os.close(write_end)
+    message: bytes | None = None
     try:
         message = _read_all(read_end, timeout_s)
     finally:
