@@ -190,6 +190,10 @@ def course(tmp_path_factory) -> tuple[Path, dict]:
     edit_cell(notebooks["dave"], "answer-square", "import os\nos._exit(0)\n")
     hanging = answer_cells(notebooks["dave"])["answer-vectorised_derivative"]
     hanging.source = hanging.source.replace('    """\n', '    """\n    while True:\n        pass\n', 1)
+    # He also deleted the "Try it" cell, which calls it: one hang (task 1.5's test cell, stopped after 20 s) is
+    # what the claim needs; a second one in a given cell cost another 20 s and proved nothing more.
+    notebooks["dave"].cells = [cell for cell in notebooks["dave"].cells
+                               if cell.metadata.get("nbgrader", {}).get("grade_id") != "given-try-it"]
     # frank: floods the output, deleted one test cell and rewrote another, but every answer is right.
     edit_cell(notebooks["frank"], "answer-add", "for line in range(200_000):\n    print('chatter', line)\n")
     notebooks["frank"].cells = [cell for cell in notebooks["frank"].cells
