@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from mutants import all_mutants
-from points_recorder import Records, exercise_tests, record_points
+from mutants import Mutant, all_mutants
+from points_recorder import Records, exercise_tests, record_points, selected
 
 TORCH_TOPICS = ["ex03_autograd_loops", "ex04_optimizers", "ex05_checkpointing"]
 
@@ -63,13 +63,42 @@ DEVICE_MUTANTS = ["fit_line builds its model on the CPU", "adam keeps its moment
                   "CUDA's generators forgotten", "to_numpy calls .numpy() without .cpu()"]
 
 
+@pytest.fixture(scope="module")
+def device_mutants_graded(request, tmp_path_factory) -> dict[str, Records]:
+    """The selected device mutants graded on this machine (no GPU), each on its own task's tests: by name,
+    what the run that graded it recorded.
+
+    Mutants of different exercises share a submission folder and one run (one exercise's tests import only
+    that exercise's module, and each task belongs to one exercise): three runs for six mutants, not six.
+    """
+    root = tmp_path_factory.mktemp("device-mutants")
+    wanted = {name for (name,) in selected(request, "name")}
+    groups: list[list[Mutant]] = []
+    for mutant in (m for m in all_mutants() if m.name in wanted):
+        group = next((group for group in groups if mutant.task and all(
+            other.task and other.topic != mutant.topic for other in group)), None)
+        if group is None:
+            groups.append(group := [])
+        group.append(mutant)
+    records: dict[str, Records] = {}
+    for number, group in enumerate(groups):
+        folder = root / f"submission{number}"
+        folder.mkdir()
+        for mutant in group:
+            (folder / f"{mutant.topic}.py").write_text(mutant.source())
+        run = record([mutant.topic for mutant in group], root / f"mutants{number}.json", gpu=False, folder=folder,
+                     tasks=",".join(mutant.task or "" for mutant in group))
+        records.update({mutant.name: run for mutant in group})
+    return records
+
+
 @pytest.mark.parametrize("name", DEVICE_MUTANTS)
-def test_ignoring_the_device_loses_points_on_a_machine_without_a_gpu(tmp_path, name):
+def test_ignoring_the_device_loses_points_on_a_machine_without_a_gpu(device_mutants_graded, name):
     mutant = next(m for m in all_mutants() if m.name == name)
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    (folder / f"{mutant.topic}.py").write_text(mutant.source())
-    graded = record([mutant.topic], tmp_path / "mutant.json", gpu=False, folder=folder, tasks=mutant.task or "")
+    files = {path.relative_to(paths.KIT_ROOT).as_posix() for path in exercise_tests(mutant.topic)}
+    graded = {nodeid: r for nodeid, r in device_mutants_graded[name].items()
+              if nodeid.split("::")[0] in files and (mutant.task is None or r["task"] == mutant.task)}
+    assert graded, f"{name}: none of its task's tests ran"
     lost = [nodeid for nodeid, r in graded.items() if not r["passed"] and r["points"] > 0]
     assert lost, f"{name} keeps full marks on a machine without a GPU"
     # None of the points it loses come from a device-parametrised run: they are lost on every machine alike.
