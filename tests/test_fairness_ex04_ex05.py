@@ -29,7 +29,7 @@ import pytest
 
 from autograder import paths
 from helpers import ALTERNATIVE
-from points_recorder import Scores, exercise_tests, record_points, scores_by_seed, selected
+from points_recorder import Records, Scores, exercise_tests, record_points, scores_by_seed, selected
 
 HERE = Path(__file__).parent
 NATURAL = HERE / "natural_implementations"
@@ -46,30 +46,39 @@ def grades(request, tmp_path_factory) -> dict[tuple[str, str], list[Scores]]:
     """The selected implementations of both exercises graded over the seeds, two runs at a time.
 
     For each (exercise, implementation): the scores by seed of each run (all tests but the slow one over
-    SEEDS seeds; the slow one over SLOW_SEEDS).
+    SEEDS seeds; the slow one over SLOW_SEEDS). One run grades both exercises of an implementation over
+    SEEDS (their tests import only their own module), so pytest and torch start once for the two; each
+    exercise's scores are added up from its own tests' records.
     """
     root = tmp_path_factory.mktemp("fairness")
     wanted = selected(request, "topic", "implementation")
     runs = []
-    for topic in TOPICS:
-        for name, folder in FOLDERS.items():
-            if (topic, name) not in wanted:
-                continue
-            slow = SLOW.get(topic)
-            runs.append((topic, name, folder, range(SEEDS), f"not {slow}" if slow else None))
-            if slow:
-                runs.append((topic, name, folder, range(min(SLOW_SEEDS, SEEDS)), slow))
+    for name, folder in FOLDERS.items():
+        topics = [topic for topic in TOPICS if (topic, name) in wanted]
+        if topics:
+            slow = [SLOW[topic] for topic in topics if topic in SLOW]
+            runs.append((topics, name, folder, range(SEEDS), " and ".join(f"not {test}" for test in slow) or None))
+        for topic in topics:
+            if topic in SLOW:
+                runs.append(([topic], name, folder, range(min(SLOW_SEEDS, SEEDS)), SLOW[topic]))
 
-    def one(index: int) -> tuple[str, str, Scores]:
-        topic, name, folder, seeds, select = runs[index]
-        records = record_points(exercise_tests(topic), folder, root / f"{index}.json", seeds=seeds, select=select)
-        return topic, name, scores_by_seed(records, seeds)
+    def one(index: int) -> list[tuple[str, str, Scores]]:
+        topics, name, folder, seeds, select = runs[index]
+        records = record_points(exercise_tests(*topics), folder, root / f"{index}.json", seeds=seeds, select=select)
+        return [(topic, name, scores_by_seed(of_topic(records, topic), seeds)) for topic in topics]
 
     found: dict[tuple[str, str], list[Scores]] = defaultdict(list)
     with ThreadPoolExecutor(2) as pool:
-        for topic, name, scores in pool.map(one, range(len(runs))):
-            found[(topic, name)].append(scores)
+        for graded in pool.map(one, range(len(runs))):
+            for topic, name, scores in graded:
+                found[(topic, name)].append(scores)
     return found
+
+
+def of_topic(records: Records, topic: str) -> Records:
+    """The records of `topic`'s own test files."""
+    files = {path.relative_to(paths.KIT_ROOT).as_posix() for path in exercise_tests(topic)}
+    return {nodeid: record for nodeid, record in records.items() if nodeid.split("::")[0] in files}
 
 
 @pytest.mark.parametrize("topic", TOPICS)
