@@ -1,6 +1,7 @@
 """Grading a class: stock nbgrader, the kit's nbgrader loop and the kit's module channel, side by side.
 
-    python benchmarks/class_speed.py [--students 100] [--jobs 2] [--seed 1] [--skip-stock] [--skip-loop]
+    python benchmarks/class_speed.py [--students 100] [--notebook-students K] [--jobs 2] [--seed 1]
+                                     [--skip-stock] [--skip-loop]
 
 Builds a class of N students with all five exercises, a mix of complete work
 (the reference), partial work (some tasks done, some with a mistake from
@@ -29,9 +30,11 @@ public tests, a fresh process per exercise, torch import included.
 
 The hostile submissions use only the attacks that are harmless outside a jail
 (`bypass`, `malformed`), since stock nbgrader runs kernels unjailed on this
-machine. Stock nbgrader takes about 5 s per notebook on 2 cores; with
-`--students 10` this run takes a quarter of an hour or more, and it prints the
-per-student extrapolation to a class of 100.
+machine. Stock nbgrader takes several seconds per notebook on 2 cores; with
+`--students 10` this run takes a quarter of an hour, and it prints the
+per-student extrapolation to a class of 100. `--students 100
+--notebook-students 10` grades the whole class as modules and its first ten
+students as notebooks too, and compares the channels per student.
 """
 
 from __future__ import annotations
@@ -296,6 +299,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="the class's make-up and the grading seed")
     parser.add_argument("--skip-stock", action="store_true", help="leave out stock nbgrader (the slowest)")
     parser.add_argument("--skip-loop", action="store_true", help="leave out the kit's nbgrader loop")
+    parser.add_argument("--notebook-students", type=int, default=None, metavar="K",
+                        help="grade only the first K students as notebooks (stock nbgrader and the loop take "
+                             "half a minute a student); the channels are compared per student")
     parser.add_argument("--keep", type=Path, default=None, help="build and grade in this (new) folder, and keep it")
     args = parser.parse_args()
     if args.keep:
@@ -310,7 +316,8 @@ def main() -> None:
         print(f"A class of {args.students} students x {len(TOPICS)} exercises: "
               + ", ".join(f"{count} {kind}" for kind, count in kinds.items()) + "; building it ...", flush=True)
         roster = build_modules(root, plan, grades)
-        course, downloads, stock = build_courses(root, plan)
+        on_notebooks = dict(list(plan.items())[:args.notebook_students])
+        course, downloads, stock = build_courses(root, on_notebooks)
         walls: dict[str, float] = {}
         if not args.skip_stock:
             print("stock nbgrader autograde, one notebook after another ...", flush=True)
@@ -321,7 +328,7 @@ def main() -> None:
         print(f"autograder grade-roster, {args.jobs} at once ...", flush=True)
         walls["kit: grade-roster (modules)"] = run_modules(roster, grades, args.jobs, args.seed, logs)
         compute = tests_compute(grades, students)
-        report(args, walls, compute, grades, course, students)
+        report(args, walls, compute, grades, course, students, list(on_notebooks))
         print("student loop: pytest on one exercise's public tests in the student template (a fresh process, "
               "torch's import included)")
         for module, seconds in student_loop(root).items():
@@ -329,21 +336,26 @@ def main() -> None:
 
 
 def report(args: argparse.Namespace, walls: dict[str, float], compute: float, grades: Path, course: Path,
-           students: list[str]) -> None:
+           students: list[str], on_notebooks: list[str]) -> None:
     count = len(students)
-    print(f"\n{count} students x {len(TOPICS)} exercises, {args.jobs} jobs")
+    print(f"\n{count} students x {len(TOPICS)} exercises ({len(on_notebooks)} of them also as notebooks), "
+          f"{args.jobs} jobs")
+    modules = "kit: grade-roster (modules)"
+    graded = {name: count if name == modules else len(on_notebooks) for name in walls}
+    per_student = {name: seconds / graded[name] for name, seconds in walls.items()}
     width = max(len(name) for name in walls)
     for name, seconds in walls.items():
-        print(f"  {name:<{width}} {seconds:8.1f} s  {seconds / count:6.2f} s per student  "
-              f"(for {EXTRAPOLATE_TO} students: {seconds / count * EXTRAPOLATE_TO / 60:5.1f} min)")
-    modules = walls["kit: grade-roster (modules)"]
-    for name, seconds in walls.items():
-        if name != "kit: grade-roster (modules)":
-            print(f"  {name} / grade-roster: {seconds / modules:5.1f}x")
+        print(f"  {name:<{width}} {seconds:8.1f} s for {graded[name]:3d}  {per_student[name]:6.2f} s per student  "
+              f"(for {EXTRAPOLATE_TO} students: {per_student[name] * EXTRAPOLATE_TO / 60:5.1f} min)")
+    for name in walls:
+        if name != modules:
+            print(f"  {name} / grade-roster, per student: {per_student[name] / per_student[modules]:5.1f}x")
     print(f"  the tests' own compute (sum of test call durations): {compute:.1f} s, {compute / count:.2f} s per "
-          f"student; grade-roster's cost ({args.jobs} jobs x wall) is {args.jobs * modules / compute:.1f}x that")
+          f"student; grade-roster's cost ({args.jobs} jobs x wall) is {args.jobs * walls[modules] / compute:.1f}x that")
     if "kit: nbgrader-loop (notebooks)" in walls:
-        by_module, by_notebook = module_scores(grades, students), notebook_scores(course)
+        by_notebook = notebook_scores(course)
+        by_module = {key: points for key, points in module_scores(grades, students).items()
+                     if key[0] in on_notebooks}
         differ = sorted(key for key in by_module if by_notebook.get(key) != by_module[key])
         print(f"  per-task scores, module channel vs notebook channel: {len(by_module) - len(differ)} of "
               f"{len(by_module)} agree" + ("" if not differ else ": differ at " + ", ".join(
