@@ -124,6 +124,12 @@ def scores_by_seed(records: Records, seeds: range) -> Scores:
     return result
 
 
+def of_topic(records: Records, topic: str) -> Records:
+    """The records of `topic`'s own test files (of a run that graded several exercises)."""
+    files = {path.relative_to(paths.KIT_ROOT).as_posix() for path in exercise_tests(topic)}
+    return {nodeid: record for nodeid, record in records.items() if nodeid.split("::")[0] in files}
+
+
 def exercise_tests(*topics: str) -> list[Path]:
     """The public and the hidden test files of each exercise in `topics` (module names), in that order."""
     return [find(topic_by_module(topic)) for topic in topics for find in (paths.public_tests, paths.hidden_tests)]

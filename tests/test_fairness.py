@@ -25,7 +25,7 @@ import pytest
 
 from autograder import paths
 from helpers import ALTERNATIVE
-from points_recorder import Scores, exercise_tests, record_points, scores_by_seed, selected
+from points_recorder import Scores, exercise_tests, of_topic, record_points, scores_by_seed, selected
 
 NATURAL = Path(__file__).parent / "natural_implementations"
 IMPLEMENTATIONS = {"reference": paths.SOLUTIONS_DIR, "alternative": ALTERNATIVE, "natural": NATURAL}
@@ -34,22 +34,34 @@ SEEDS = {"ex01_forward_autodiff": 6, "ex02_gradient_descent": 10, "ex03_autograd
 RUNS = [(topic, name) for topic in SEEDS for name in IMPLEMENTATIONS]
 
 
-def grade_over_seeds(topic: str, implementation: str, out: Path) -> Scores:
-    """The scores by seed of one implementation of one exercise."""
-    seeds = range(int(os.environ.get("HARDWAY_FAIRNESS_SEEDS", SEEDS[topic])))
-    records = record_points(exercise_tests(topic), IMPLEMENTATIONS[implementation],
-                            out / f"{topic}-{implementation}.json", seeds=seeds)
-    return scores_by_seed(records, seeds)
+def seeds_of(topic: str) -> range:
+    return range(int(os.environ.get("HARDWAY_FAIRNESS_SEEDS", SEEDS[topic])))
+
+
+def grade_over_seeds(topics: list[str], implementation: str, out: Path) -> dict[str, Scores]:
+    """The scores by seed of one implementation of each exercise in `topics`, from one pytest run.
+
+    The run draws as many seeds as the exercise with the most; a test of another exercise under a seed
+    beyond that exercise's own is deselected (and would not be counted: `scores_by_seed` keeps its seeds).
+    """
+    top = max(len(seeds_of(topic)) for topic in topics)
+    beyond = [f"({topic} and ({' or '.join(f'[seed{n}] or [seed{n}- or -seed{n}] or -seed{n}-' for n in extra)}))"
+              for topic in topics if (extra := range(len(seeds_of(topic)), top))]
+    records = record_points(exercise_tests(*topics), IMPLEMENTATIONS[implementation], out / f"{implementation}.json",
+                            seeds=range(top), select=" and ".join(f"not {term}" for term in beyond) or None)
+    return {topic: scores_by_seed(of_topic(records, topic), seeds_of(topic)) for topic in topics}
 
 
 @pytest.fixture(scope="module")
 def graded(request, tmp_path_factory) -> dict[tuple[str, str], Scores]:
-    """The selected runs' scores by seed, two runs at a time."""
+    """The selected runs' scores by seed: one pytest run per implementation (pytest and torch start once for
+    its exercises), two at a time."""
     out = tmp_path_factory.mktemp("fairness")
-    wanted = [run for run in RUNS if run in selected(request, "topic", "implementation")]
+    wanted = selected(request, "topic", "implementation")
+    topics = {name: [topic for topic in SEEDS if (topic, name) in wanted] for name in IMPLEMENTATIONS}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {run: pool.submit(grade_over_seeds, *run, out) for run in wanted}
-        return {run: future.result() for run, future in futures.items()}
+        futures = {name: pool.submit(grade_over_seeds, chosen, name, out) for name, chosen in topics.items() if chosen}
+        return {(topic, name): scores for name, future in futures.items() for topic, scores in future.result().items()}
 
 
 @pytest.mark.parametrize("topic, implementation", RUNS, ids=[f"{t.split('_')[0]}-{i}" for t, i in RUNS])

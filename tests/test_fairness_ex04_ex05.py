@@ -29,7 +29,7 @@ import pytest
 
 from autograder import paths
 from helpers import ALTERNATIVE
-from points_recorder import Records, Scores, exercise_tests, record_points, scores_by_seed, selected
+from points_recorder import Scores, exercise_tests, of_topic, record_points, scores_by_seed, selected
 
 HERE = Path(__file__).parent
 NATURAL = HERE / "natural_implementations"
@@ -73,12 +73,6 @@ def grades(request, tmp_path_factory) -> dict[tuple[str, str], list[Scores]]:
             for topic, name, scores in graded:
                 found[(topic, name)].append(scores)
     return found
-
-
-def of_topic(records: Records, topic: str) -> Records:
-    """The records of `topic`'s own test files."""
-    files = {path.relative_to(paths.KIT_ROOT).as_posix() for path in exercise_tests(topic)}
-    return {nodeid: record for nodeid, record in records.items() if nodeid.split("::")[0] in files}
 
 
 @pytest.mark.parametrize("topic", TOPICS)
